@@ -16,7 +16,7 @@ def close_spellings(word: str, vocabulary: Sequence[str], n: int = 3) -> list[st
     Examples
     --------
     >>> close_spellings("kinng", ["king", "queen", "kingdom"])
-    ['king', 'kingdom']
+    ['king']
     """
     lowered = word.lower()
     exact_case = [w for w in vocabulary[:_MAX_CANDIDATES] if w.lower() == lowered and w != word]
