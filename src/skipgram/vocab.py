@@ -243,9 +243,10 @@ class Vocabulary:
         if candidates.size == 0:
             return "every word of the corpus is a stop word: the vocabulary would be empty"
         top = candidates[np.argmax(counts[candidates])]
+        top_count = int(counts[top])
         return (
             f"no word occurs at least min_count={min_count} times: the most frequent word, "
-            f"{words[top]!r}, occurs {int(counts[top])} time{'s' * (counts[top] != 1)}; "
+            f"{words[top]!r}, occurs {top_count} time{'' if top_count == 1 else 's'}; "
             f"use a lower --min-count (min_count) or a larger corpus"
         )
 
