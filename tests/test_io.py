@@ -141,7 +141,7 @@ def test_array_offset_beyond_eof(saved):
     header, old, rest = _header_and_data(saved)
     header["arrays"]["vectors"]["offset"] = 64 * 10_000
     _rewrite(saved, header, old, rest)
-    with pytest.raises(FormatError, match="'vectors' ends at byte .* beyond the end"):
+    with pytest.raises(FormatError, match=r"'vectors' ends at byte .* beyond the end"):
         KeyedVectors.load(saved)
 
 
@@ -179,7 +179,7 @@ def test_forbidden_dtype_and_bad_shape(saved):
     header, old, rest = _header_and_data(saved)
     header["arrays"]["vectors"]["dtype"] = "|O"
     _rewrite(saved, header, old, rest)
-    with pytest.raises(FormatError, match="dtype '|O' is not allowed"):
+    with pytest.raises(FormatError, match=r"dtype '\|O' is not allowed"):
         KeyedVectors.load(saved)
     header["arrays"]["vectors"]["dtype"] = "<f4"
     header["arrays"]["vectors"]["shape"] = [3, -7]
@@ -212,7 +212,7 @@ def test_corrupted_json_and_huge_header_length(saved):
 
 
 def test_nan_in_stored_vectors(saved):
-    header, old, rest = _header_and_data(saved)
+    header, _, _ = _header_and_data(saved)
     raw = bytearray(saved.read_bytes())
     offset = header["arrays"]["vectors"]["offset"] + 4 * 7 * 2  # row 2
     raw[offset : offset + 4] = np.float32(np.nan).tobytes()

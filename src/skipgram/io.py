@@ -2,12 +2,12 @@
 
 Layout of one file::
 
-    b"SKIPGRAM"                      8 bytes, magic
-    header length                    uint64, little-endian
-    header                           UTF-8 JSON: {"format": "skipgram", "version": 1, "kind": ...,
-                                       "arrays": {name: {"dtype", "shape", "offset"}}, "metadata": {...}}
-    arrays                           raw little-endian C-order bytes, each at a 64-byte-aligned
-                                     absolute offset (so ``mmap=True`` gives aligned, zero-copy arrays)
+    b"SKIPGRAM"     8 bytes, magic
+    header length   uint64, little-endian
+    header          UTF-8 JSON: {"format": "skipgram", "version": 1, "kind": ...,
+                      "arrays": {name: {"dtype", "shape", "offset"}}, "metadata": {...}}
+    arrays          raw little-endian C-order bytes, each at a 64-byte-aligned absolute
+                    offset (so ``mmap=True`` gives aligned, zero-copy arrays)
 
 Only plain numeric dtypes are allowed (see ``_DTYPES``), so reading a file can never run code: the
 same safety as ``np.load(allow_pickle=False)``. The word2vec text/binary formats live in
@@ -16,6 +16,7 @@ same safety as ``np.load(allow_pickle=False)``. The word2vec text/binary formats
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -204,7 +205,7 @@ def _parse_header(path: PathLike, raw: bytes, file_size: int, data_start: int) -
             )
         spans.append((offset, offset + nbytes, name))
     spans.sort()
-    for (_, end, first), (start, _, second) in zip(spans, spans[1:], strict=False):
+    for (_, end, first), (start, _, second) in itertools.pairwise(spans):
         if start < end:
             raise _fail(path, f"arrays {first!r} and {second!r} overlap")
     return header
@@ -215,9 +216,9 @@ def read_container(
 ) -> tuple[dict, dict[str, np.ndarray]]:
     """Read a file written by :func:`write_container`; return ``(metadata, arrays)``.
 
-    With ``mmap=True`` the arrays are read-only memory maps of the file (nothing is read until used).
-    Everything is validated first; a bad file raises :class:`~skipgram.errors.FormatError` that names
-    the file and says what is wrong; ``expect_kind`` refuses a file of another kind.
+    With ``mmap=True`` the arrays are read-only memory maps of the file (read when used).
+    Everything is validated first; a bad file raises :class:`~skipgram.errors.FormatError` that
+    names the file and says what is wrong; ``expect_kind`` refuses a file of another kind.
 
     Examples
     --------

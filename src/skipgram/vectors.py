@@ -1,7 +1,7 @@
 """KeyedVectors: the trained word vectors, their queries, and their files.
 
-Queries work on cosine similarity: rows are unit-normalised once (lazily, cached) and every query is a
-matrix-vector or matrix-matrix product over that float32 matrix.
+Queries work on cosine similarity: rows are unit-normalised once (lazily, cached) and every query
+is a matrix-vector or matrix-matrix product over that float32 matrix.
 """
 
 from __future__ import annotations
@@ -236,7 +236,7 @@ class KeyedVectors:
         topn: int | None = 10,
         restrict_vocab: int | None = None,
     ) -> list[tuple[str, float]]:
-        """Nearest words by cosine to the sum of unit ``positive`` minus unit ``negative`` (3CosAdd).
+        """Nearest words by cosine to the sum of unit ``positive`` minus ``negative`` (3CosAdd).
 
         Terms are words or vectors; words given are never returned. ``restrict_vocab`` limits the
         candidates to the first (most frequent) rows; ``topn=None`` returns every candidate.
@@ -409,7 +409,7 @@ class KeyedVectors:
 
     @classmethod
     def load(cls, path: str | os.PathLike, mmap: bool = False) -> KeyedVectors:
-        """Load a file written by :meth:`save`; ``mmap=True`` maps the vectors read-only from disk."""
+        """Load a file written by :meth:`save`; ``mmap=True`` maps the vectors read-only."""
         from .io import decode_words, read_container
 
         metadata, arrays = read_container(path, mmap=mmap, expect_kind="vectors")
