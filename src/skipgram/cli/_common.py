@@ -1,0 +1,176 @@
+"""Helpers shared by the query-side subcommands: load vectors of any format, print results.
+
+Output is a readable table by default and JSON with ``--json`` (one document per command, so that
+``skipgram similar vectors.bin king --json | jq`` works).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+NATIVE_MAGIC = b"SKIPGRAM"
+
+
+def add_vectors_argument(parser: argparse.ArgumentParser, *, nargs: str | None = None) -> None:
+    """The positional VECTORS argument, with one help text for every subcommand."""
+    parser.add_argument(
+        "vectors",
+        metavar="VECTORS",
+        nargs=nargs,
+        help="vectors file: skipgram native format, or word2vec binary/text (detected)",
+    )
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON instead of a table (for scripts and jq)"
+    )
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an int >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: an int >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def check_readable(path: str | os.PathLike[str]) -> Path:
+    """Fail with one clear line (not a bare errno message) when ``path`` is not a readable file."""
+    p = Path(path)
+    if not p.exists():
+        raise FileNotFoundError(f"no such file: {str(p)!r}")
+    if p.is_dir():
+        raise IsADirectoryError(f"{str(p)!r} is a folder, not a file")
+    return p
+
+
+def sniff_format(path: str | os.PathLike[str]) -> str:
+    """Which reader a file needs: ``"native"`` or ``"word2vec"`` (text or binary, maybe gzipped).
+
+    The native format is recognised by its magic bytes, word2vec files by their ``"<count> <dim>"``
+    first line (or a ``.gz`` suffix). Anything else is handed to the native reader, whose error
+    message says what the file looks like instead (a pickle, a .npy file, ...).
+    """
+    p = check_readable(path)
+    with open(p, "rb") as handle:
+        head = handle.read(256)
+    if head.startswith(NATIVE_MAGIC):
+        return "native"
+    fields = head.split(b"\n", 1)[0].split()
+    if (len(fields) == 2 and all(f.isdigit() for f in fields)) or head.startswith(b"\x1f\x8b"):
+        return "word2vec"
+    return "native"
+
+
+def load_vectors(path: str | os.PathLike[str], *, mmap: bool = False):
+    """Load a :class:`~skipgram.vectors.KeyedVectors` from a native or word2vec file."""
+    from ..vectors import KeyedVectors
+
+    if sniff_format(path) == "native":
+        return KeyedVectors.load(path, mmap=mmap)
+    # binary=None: the reader tells text from binary itself.
+    return KeyedVectors.load_word2vec_format(path, binary=None)
+
+
+# -------------------------------------------------------------------------------------------------
+# output
+
+
+def to_jsonable(value: Any) -> Any:
+    """Plain JSON types from results that may hold NumPy scalars, arrays, tuples or dataclasses."""
+    if hasattr(value, "to_dict"):
+        value = value.to_dict()
+    if isinstance(value, dict):
+        return {str(k): to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_jsonable(v) for v in value]
+    if hasattr(value, "tolist"):  # NumPy arrays and scalars
+        return to_jsonable(value.tolist())
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    return value
+
+
+def print_json(obj: Any, file: TextIO | None = None) -> None:
+    print(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2), file=file or sys.stdout)
+
+
+def format_cell(value: Any) -> str:
+    if isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
+        return f"{float(value):.4f}"
+    if value is None:
+        return "-"
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) or (
+        hasattr(value, "dtype") and value.dtype.kind in "iuf"
+    )
+
+
+def format_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
+    """Left-aligned text columns, right-aligned numbers, two spaces between columns."""
+    rows = [list(row) for row in rows]
+    cells = [[format_cell(v) for v in row] for row in rows]
+    numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(headers))]
+    widths = [len(h) for h in headers]
+    for row in cells:
+        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
+
+    def line(values: Sequence[str]) -> str:
+        out = [
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ]
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(list(headers)), line(["-" * w for w in widths]), *map(line, cells)])
+
+
+def print_table(
+    rows: Sequence[Sequence[Any]], headers: Sequence[str], file: TextIO | None = None
+) -> None:
+    print(format_table(rows, headers), file=file or sys.stdout)
+
+
+def neighbours_as_dicts(pairs: Iterable[tuple[str, float]]) -> list[dict[str, Any]]:
+    return [{"word": word, "similarity": float(score)} for word, score in pairs]
+
+
+def print_neighbours(
+    title: str,
+    pairs: Sequence[tuple[str, float]],
+    *,
+    score_name: str = "cosine",
+    file: TextIO | None = None,
+) -> None:
+    """A titled table of (word, score) pairs, ranked."""
+    out = file or sys.stdout
+    print(title, file=out)
+    rows = [(rank, word, float(score)) for rank, (word, score) in enumerate(pairs, 1)]
+    print(format_table(rows, ("rank", "word", score_name)), file=out)
