@@ -67,12 +67,12 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..evaluate import analogy_accuracy, similarity_correlation
-
     # Check every input path before the (slow) evaluation starts.
     for path in [args.analogies, *(args.similarity or [])]:
         if path is not None:
             check_readable(path)
+    from ..evaluate import analogy_accuracy, similarity_correlation
+
     wv = load_vectors(args.vectors)
     run_all = args.analogies is None and args.similarity is None
 
