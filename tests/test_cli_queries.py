@@ -459,3 +459,9 @@ def test_query_missing_file(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "stdin", io.StringIO("king\n"))
     code, out, err = run(capsys, "query", tmp_path / "nope.skipgram")
     assert_one_line_error(code, out, err, "nope.skipgram")
+
+
+def test_convert_in_place(capsys, tmp_path, native, wv):
+    code, _, err = run(capsys, "convert", native, native, "--to", "native")
+    assert code == 0, err
+    np.testing.assert_array_equal(KeyedVectors.load(native).vectors, wv.vectors)

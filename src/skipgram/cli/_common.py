@@ -84,8 +84,12 @@ def sniff_format(path: str | os.PathLike[str]) -> str:
     return "native"
 
 
-def load_vectors(path: str | os.PathLike[str], *, mmap: bool = False):
-    """Load a :class:`~skipgram.vectors.KeyedVectors` from a native or word2vec file."""
+def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True):
+    """Load a :class:`~skipgram.vectors.KeyedVectors` from a native or word2vec file.
+
+    Native files are memory-mapped by default: queries only read the vectors, so a large file costs
+    no second copy in memory.
+    """
     from ..vectors import KeyedVectors
 
     if sniff_format(path) == "native":

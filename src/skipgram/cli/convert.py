@@ -59,7 +59,8 @@ def target_format(to: str | None, output: str) -> str:
 def run(args: argparse.Namespace) -> int:
     target = target_format(args.to, args.output)
     source = sniff_format(args.input)
-    wv = load_vectors(args.input)
+    # Read fully (no memory map): OUT may be the same path as IN.
+    wv = load_vectors(args.input, mmap=False)
     if target == "native":
         wv.save(args.output)
         written = [args.output]

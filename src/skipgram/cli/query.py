@@ -204,6 +204,10 @@ def run(args: argparse.Namespace) -> int:
     session = Session(wv, topn=args.topn, method=args.method, json_output=args.json)
     interactive = sys.stdin.isatty()
     if interactive:
+        try:  # line editing and history for input(), where the platform has it
+            import readline  # noqa: F401
+        except ImportError:
+            pass
         print(
             f"{len(wv):,} words × {wv.vector_size} dimensions from {args.vectors}. "
             "Type a word, 'a b c' for an analogy, :help, or :quit.",
