@@ -248,3 +248,135 @@ def test_projector_export(tmp_path, wv):
     ]
     write_projector(tmp_path / "plain", ["a\tb", "c"], np.eye(2))
     assert (tmp_path / "plain_metadata.tsv").read_text() == "a b\nc\n"
+
+
+# -- word2vec text / binary ----------------------------------------------------------------------
+
+gensim_models = pytest.importorskip("gensim.models")
+
+
+@pytest.mark.parametrize("binary", [True, False])
+@pytest.mark.parametrize("suffix", ["", ".gz"])
+def test_word2vec_round_trip(tmp_path, wv, binary, suffix):
+    path = tmp_path / f"v.w2v{suffix}"
+    wv.save_word2vec_format(path, binary=binary)
+    for detect in (None, binary):
+        loaded = KeyedVectors.load_word2vec_format(path, binary=detect)
+        _same(wv, loaded)  # %.9g text is exact for float32
+    assert KeyedVectors.load_word2vec_format(path, limit=2).words == wv.words[:2]
+
+
+def test_binary_layout_is_the_c_tools(tmp_path):
+    path = tmp_path / "v.bin"
+    vectors = np.array([[1.0, -2.0], [0.5, 3.0]], dtype=np.float32)
+    KeyedVectors(["é", "b"], vectors).save_word2vec_format(path, binary=True)
+    expected = b"2 2\n" + "é ".encode() + vectors[0].tobytes() + b"\nb " + vectors[1].tobytes()
+    assert path.read_bytes() == expected + b"\n"
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_gensim_reads_ours(tmp_path, wv, binary):
+    path = tmp_path / "ours.w2v"
+    wv.save_word2vec_format(path, binary=binary)
+    theirs = gensim_models.KeyedVectors.load_word2vec_format(str(path), binary=binary)
+    assert list(theirs.index_to_key) == wv.words
+    np.testing.assert_array_equal(theirs.vectors, wv.vectors)
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_we_read_gensims(tmp_path, wv, binary):
+    theirs = gensim_models.KeyedVectors(vector_size=wv.vector_size)
+    theirs.add_vectors(wv.words, wv.vectors)
+    path = tmp_path / "gensim.w2v"
+    theirs.save_word2vec_format(str(path), binary=binary)
+    _same(wv, KeyedVectors.load_word2vec_format(path))  # layout auto-detected
+
+
+def test_fasttext_vec_and_glove(tmp_path):
+    vec = tmp_path / "wiki.vec"
+    vec.write_text("2 3 \nthe 0.1 -0.2 3e-2 \nof 1 2 3 \n", encoding="utf-8")
+    loaded = KeyedVectors.load_word2vec_format(vec)
+    assert loaded.words == ["the", "of"]
+    np.testing.assert_allclose(loaded["the"], [0.1, -0.2, 0.03], rtol=1e-6)
+    glove = tmp_path / "glove.txt"
+    glove.write_text("the 0.1 0.2\r\nof 1\t2\r\n", encoding="utf-8")
+    with pytest.raises(FormatError, match="no_header=True"):
+        KeyedVectors.load_word2vec_format(glove)
+    loaded = KeyedVectors.load_word2vec_format(glove, no_header=True)
+    assert loaded.words == ["the", "of"] and loaded["of"].tolist() == [1.0, 2.0]
+
+
+def test_word2vec_refuses_unstorable_words(tmp_path):
+    with pytest.raises(ValueError, match="space"):
+        KeyedVectors(["a b"], [[1.0]]).save_word2vec_format(tmp_path / "x.bin")
+    assert not list(tmp_path.iterdir())
+
+
+def _binary(records, header=None, dim=2):
+    body = b"".join(w + b" " + np.array(v, dtype="<f4").tobytes() + b"\n" for w, v in records)
+    return (header if header is not None else f"{len(records)} {dim}\n".encode()) + body
+
+
+GOOD = [(b"a", [1, 2]), (b"b", [3, 4]), (b"c", [5, 6])]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"hello world\na 1 2\n", "line 1: expected the header 'V D'"),
+        (b"\x00\x01garbage", "line 1: expected the header"),
+        (b"2 0\n", "dimension must be at least 1"),
+        (
+            b"3 2\na 1 2\nb 3 4\n",
+            "line 4: the file ends after 2 vectors, but the header promises 3",
+        ),
+        (b"1 2\na 1 2\nb 3 4\n", "line 3: more vectors than the 1"),
+        (b"2 2\na 1 2\nb 3 4 5\n", "line 3: expected 2 numbers, found 3"),
+        (b"2 2\na 1 2\nb 3\n", "line 3: expected 2 numbers, found 1"),
+        (b"2 2\na 1 2\nb 3 x\n", "line 3: 'x' is not a number"),
+        (b"2 2\na 1 2\n\xffb 3 4\n", "line 3 .*invalid UTF-8"),
+        (b"2 2\na 1 2\nb nan 4\n", "line 3 \\('b'\\).*NaN or infinity"),
+        (b"2 2\na 1 2\nb 1e39 4\n", "line 3.*infinity"),
+        (b"2 2\na 1 2\na 3 4\n", "line 3.*'a' appears a second time"),
+        (_binary(GOOD)[:-5], "the file ends inside vector #2"),
+        (_binary(GOOD, b"9 2\n"), "promises 9 vectors"),
+        (_binary(GOOD, b"2 2\n"), "data continues after the 2 vectors"),
+        (_binary(GOOD, b"3 3\n"), "promises 3 vectors of 3 float32"),
+        (
+            _binary(GOOD, b"3 1\n"),
+            "byte offset 10: vector #1 .* dimension \\(1\\) is probably wrong",
+        ),
+        (_binary([(b"a", [1, 2]), (b"\xff\xfe", [3, 4])]), "byte offset 15: .*#1 is not valid UTF"),
+        (_binary([(b"a", [1, 2]), (b"b", [np.inf, 4])]), "vector #1 \\('b'\\).*infinity"),
+        (_binary([(b"a", [1, 2]), (b"b", [np.nan, 4])]), "vector #1 \\('b'\\).*NaN"),
+    ],
+)
+def test_corrupted_word2vec_files(tmp_path, content, message):
+    path = tmp_path / "bad.vectors"
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=message) as info:
+        KeyedVectors.load_word2vec_format(path)
+    assert "bad.vectors" in str(info.value)
+
+
+def test_invalid_utf8_replaced_on_request(tmp_path):
+    text, binary = tmp_path / "t.txt", tmp_path / "b.bin"
+    text.write_bytes(b"2 2\na 1 2\n\xffb 3 4\n")
+    binary.write_bytes(_binary([(b"a", [1, 2]), (b"\xffb", [3, 4])]))
+    for path in (text, binary):
+        loaded = KeyedVectors.load_word2vec_format(path, errors="replace")
+        assert loaded.words == ["a", "\ufffdb"]
+    # Words that collide after replacement keep their first occurrence, as in gensim.
+    binary.write_bytes(_binary([(b"\xff", [1, 2]), (b"\xfe", [3, 4])]))
+    loaded = KeyedVectors.load_word2vec_format(binary, errors="replace")
+    assert loaded.words == ["\ufffd"] and loaded.vectors.tolist() == [[1.0, 2.0]]
+
+
+def test_binary_without_newlines_and_limit(tmp_path):
+    path = tmp_path / "g.bin"
+    body = b"".join(w + b" " + np.array(v, dtype="<f4").tobytes() for w, v in GOOD)
+    path.write_bytes(b"3 2\n" + body)
+    loaded = KeyedVectors.load_word2vec_format(path, binary=True)
+    assert loaded.words == ["a", "b", "c"] and loaded["c"].tolist() == [5.0, 6.0]
+    assert KeyedVectors.load_word2vec_format(path, limit=1).words == ["a"]
