@@ -459,18 +459,27 @@ def _memmap(path: Path, dtype: type, length: int) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
 
 
+def _append(store: np.ndarray, used: int, ids: np.ndarray) -> np.ndarray:
+    """Write ``ids`` at ``store[used:]``, growing ``store`` in place when full.
+
+    ``ndarray.resize`` is a realloc (mremap for large arrays), not a copy into a second array, so
+    the ids never exist twice in memory; growing by a quarter bounds the unused tail.
+    """
+    if used + len(ids) > len(store):
+        store.resize(max(used + len(ids), len(store) + len(store) // 4, 1024), refcheck=False)
+    store[used : used + len(ids)] = ids
+    return store
+
+
 class _Sink:
     """Collects encoded batches in memory, or appends them to files in a fresh cache folder."""
 
-    def __init__(self, cache_dir: PathLike | None, n_ids: int | None = None) -> None:
+    def __init__(self, cache_dir: PathLike | None) -> None:
         self.folder: Path | None = None
         self.n_ids = 0
-        self.lengths: list[np.ndarray] = []
-        if cache_dir is None:
-            # With a known total, fill one array instead of concatenating (half the peak memory).
-            self.ids = np.empty(n_ids, np.int32) if n_ids is not None else None
-            self.parts: list[np.ndarray] = []
-        else:
+        self.lengths: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        self.ids = np.empty(0, dtype=np.int32)
+        if cache_dir is not None:
             cache_dir = Path(cache_dir)
             cache_dir.mkdir(parents=True, exist_ok=True)
             self.folder = Path(tempfile.mkdtemp(prefix="skipgram-corpus-", dir=cache_dir))
@@ -484,24 +493,16 @@ class _Sink:
             self.ids_file.write(ids.astype("<i4", copy=False).tobytes())
             ends = self.n_ids + np.cumsum(lengths, dtype=np.int64)
             self.offsets_file.write(ends.astype("<i8", copy=False).tobytes())
-        elif self.ids is not None:
-            self.ids[self.n_ids : self.n_ids + len(ids)] = ids
-            self.lengths.append(lengths)
         else:
-            self.parts.append(ids)
+            self.ids = _append(self.ids, self.n_ids, ids)
             self.lengths.append(lengths)
         self.n_ids += len(ids)
 
     def finish(self, raw_words: int) -> EncodedCorpus:
         if self.folder is None:
-            ids = (
-                self.ids
-                if self.ids is not None
-                else np.concatenate([np.zeros(0, np.int32), *self.parts])
-            )
-            self.parts = []
-            lengths = np.concatenate([np.zeros(1, np.int64), *self.lengths])
-            return EncodedCorpus(ids[: self.n_ids], np.cumsum(lengths), raw_words)
+            self.ids.resize(self.n_ids, refcheck=False)
+            offsets = np.cumsum(np.concatenate(self.lengths), dtype=np.int64)
+            return EncodedCorpus(self.ids, offsets, raw_words)
         n_sentences = (self.offsets_file.tell() // 8) - 1
         self.ids_file.close()
         self.offsets_file.close()
@@ -572,6 +573,24 @@ def encode(
         raise
 
 
+def _remap_in_place(
+    store: np.ndarray, batches: list[tuple[int, np.ndarray]], final: np.ndarray, raw_words: int
+) -> EncodedCorpus:
+    """Replace provisional ids by final ones, compacting ``store`` from the front (kept <= read)."""
+    written = 0
+    lengths_out = [np.zeros(1, dtype=np.int64)]
+    for start, lengths in batches:
+        ids = final.take(store[start : start + int(lengths.sum())])
+        keep = ids >= 0
+        ids = ids[keep]
+        store[written : written + len(ids)] = ids
+        written += len(ids)
+        kept = _kept_lengths(keep, lengths)
+        lengths_out.append(kept[kept > 0])
+    store.resize(written, refcheck=False)
+    return EncodedCorpus(store, np.cumsum(np.concatenate(lengths_out)), raw_words)
+
+
 def scan(
     sentences: Any,
     *,
@@ -601,25 +620,27 @@ def scan(
     """
     Vocabulary._validate(min_count, max_vocab_size)
     counter = _ProvisionalIds()
-    batches: list[tuple[Any, np.ndarray]] = []  # (provisional ids or their file offset, lengths)
-    scratch = None
-    folder = None
+    batches: list[tuple[int, np.ndarray]] = []  # (start of the batch's provisional ids, lengths)
+    # Provisional ids go to one growing array (remapped in place at the end, so the corpus never
+    # exists twice in memory), or to a scratch file under cache_dir.
+    store = np.empty(0, dtype=np.int32)
+    used = 0
+    scratch = folder = None
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="skipgram-scan-", dir=cache_dir))
         scratch = open(folder / "provisional.int32", "w+b")
     try:
-        raw_words = 0
         for tokens, lengths in _token_batches(as_sentences(sentences)):
             ids = counter.add(tokens)
-            raw_words += len(tokens)
-            lengths = np.asarray(lengths, dtype=np.int32)
-            if scratch is None:
-                batches.append((ids, lengths))
-            else:
-                batches.append((scratch.tell(), lengths))
+            batches.append((used, np.asarray(lengths, dtype=np.int32)))
+            if scratch is not None:
                 scratch.write(ids.astype("<i4", copy=False).tobytes())
+            else:
+                store = _append(store, used, ids)
+            used += len(ids)
         tokens = ids = None  # the last batch's words are no longer needed
+        raw_words = used
         words = counter.words()
         vocab = Vocabulary.from_counts(
             words,
@@ -633,21 +654,21 @@ def scan(
             map(vocab.index.get, words, repeat(-1)), dtype=np.int32, count=len(words)
         )
         del words, counter
-        sink = _Sink(cache_dir, n_ids=int(vocab.counts.sum()))
-        try:
-            for i, (ids, lengths) in enumerate(batches):
-                if scratch is not None:
-                    scratch.seek(ids)
-                    ids = np.fromfile(scratch, dtype="<i4", count=int(lengths.sum()))
-                batches[i] = None  # free the provisional ids as we go
-                ids = final.take(ids)
-                keep = ids >= 0
-                kept = _kept_lengths(keep, lengths)
-                sink.add(ids[keep], kept[kept > 0])
-            encoded = sink.finish(raw_words)
-        except BaseException:
-            sink.abort()
-            raise
+        if scratch is None:
+            encoded = _remap_in_place(store, batches, final, raw_words)
+        else:
+            sink = _Sink(cache_dir)
+            try:
+                for start, lengths in batches:
+                    scratch.seek(4 * start)
+                    ids = final.take(np.fromfile(scratch, dtype="<i4", count=int(lengths.sum())))
+                    keep = ids >= 0
+                    kept = _kept_lengths(keep, lengths)
+                    sink.add(ids[keep], kept[kept > 0])
+                encoded = sink.finish(raw_words)
+            except BaseException:
+                sink.abort()
+                raise
     finally:
         if scratch is not None:
             scratch.close()
