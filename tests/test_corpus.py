@@ -50,9 +50,7 @@ def zipf_corpus():
     words = [f"w{i}" for i in range(400)]
     p = 1.0 / np.arange(1, 401)
     p /= p.sum()
-    return [
-        [words[i] for i in rng.choice(400, size=int(rng.integers(0, 40)), p=p)] for _ in range(600)
-    ]
+    return [[words[i] for i in rng.choice(400, size=int(rng.integers(0, 40)), p=p)] for _ in range(600)]
 
 
 def write(path, data: bytes | str):
@@ -186,13 +184,11 @@ def test_corrupt_gzip_is_a_corpus_error(tmp_path):
     [
         (
             {"max_sentence_length": 0},
-            "The 'max_sentence_length' parameter of LineCorpus must be an int in the range "
-            "[1, inf); got 0.",
+            "The 'max_sentence_length' parameter of LineCorpus must be an int in the range [1, inf); got 0.",
         ),
         (
             {"errors": "ignore"},
-            "The 'errors' parameter of LineCorpus must be one of 'strict', 'replace'; "
-            "got 'ignore'.",
+            "The 'errors' parameter of LineCorpus must be one of 'strict', 'replace'; got 'ignore'.",
         ),
     ],
 )
@@ -211,7 +207,10 @@ def test_as_sentences_accepts_paths_and_line_corpus(tmp_path):
     assert list(as_sentences([path, path])) == SENTENCES * 2
     line_corpus = LineCorpus(path)
     assert as_sentences(line_corpus) is line_corpus
-    assert next(iter(as_sentences(line_corpus, max_sentence_length=2))) == ["the", "quick"]
+    # a LineCorpus keeps its own settings
+    assert as_sentences(line_corpus, max_sentence_length=2) is line_corpus
+    short = LineCorpus(path, max_sentence_length=2)
+    assert next(iter(as_sentences(short))) == ["the", "quick"]
 
 
 def test_as_sentences_splits_long_token_lists():
@@ -338,3 +337,11 @@ def test_slice_of_in_memory_corpus_is_a_copy_and_checks_bounds():
         encoded.slice(2, 4)
     with pytest.raises(ValueError, match="offsets"):
         EncodedCorpus(np.array([1], np.int32), np.array([0, 2]), raw_words=1)
+
+
+def test_slice_without_preadv(tmp_path, zipf_corpus, monkeypatch):
+    monkeypatch.delattr(os, "preadv", raising=False)
+    vocab, encoded = scan(zipf_corpus, min_count=1, cache_dir=tmp_path)
+    with encoded:
+        assert encoded.slice(3, 300).tolist() == encoded.ids[3:300].tolist()
+    assert list(tmp_path.iterdir()) == []  # the context manager removed the cache folder

@@ -265,6 +265,7 @@ def as_sentences(
     ----------
     corpus : path, list of paths, LineCorpus, or restartable iterable of token lists
         A one-shot iterator or generator is refused: training reads the corpus several times.
+        A LineCorpus is returned as it is, keeping its own ``max_sentence_length`` and ``errors``.
     max_sentence_length, errors
         As in :class:`LineCorpus`; long token lists from an iterable are split the same way.
 
@@ -282,12 +283,8 @@ def as_sentences(
         _CORPUS_CONSTRAINTS,
         "as_sentences",
     )
-    if isinstance(corpus, LineCorpus):
-        if corpus.max_sentence_length == max_sentence_length and corpus.errors == errors:
-            return corpus
-        return LineCorpus(corpus.paths, max_sentence_length=max_sentence_length, errors=errors)
-    if isinstance(corpus, _CheckedSentences) and corpus.max_sentence_length == max_sentence_length:
-        return corpus
+    if isinstance(corpus, (LineCorpus, _CheckedSentences)):
+        return corpus  # already configured: its own settings win
     if isinstance(corpus, (str, os.PathLike)) or (
         isinstance(corpus, (list, tuple))
         and corpus
@@ -373,9 +370,7 @@ class EncodedCorpus:
         if self.folder is not None:
             self._fd = os.open(self.folder / self.IDS_FILE, os.O_RDONLY)
         # Close the file and (for a temporary cache) remove it even if close() is never called.
-        self._finalizer = weakref.finalize(
-            self, _release, self._fd, self.folder if remove_folder else None
-        )
+        self._finalizer = weakref.finalize(self, _release, self._fd, self.folder if remove_folder else None)
 
     @classmethod
     def open(cls, folder: PathLike) -> EncodedCorpus:
@@ -410,16 +405,14 @@ class EncodedCorpus:
         """
         start, stop = int(start), int(stop)
         if not 0 <= start <= stop <= len(self.ids):
-            raise IndexError(
-                f"slice [{start}, {stop}) is outside the corpus of {len(self.ids)} ids"
-            )
+            raise IndexError(f"slice [{start}, {stop}) is outside the corpus of {len(self.ids)} ids")
         if self._fd is None:
             return np.array(self.ids[start:stop], dtype=np.int32)
         out = np.empty(stop - start, dtype=np.int32)
         view = memoryview(out).cast("B")
         done, offset = 0, start * 4
         while done < len(view):
-            n = os.preadv(self._fd, [view[done:]], offset + done)
+            n = _pread_into(self._fd, view[done:], offset + done)
             if n <= 0:
                 raise CorpusError(f"{str(self.folder)!r}: the ids file is shorter than expected")
             done += n
@@ -441,6 +434,15 @@ class EncodedCorpus:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _pread_into(fd: int, buffer: memoryview, offset: int) -> int:
+    """Read into ``buffer`` at ``offset`` without moving a shared file position (thread-safe)."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [buffer], offset)
+    data = os.pread(fd, len(buffer), offset)  # platforms without preadv: one extra copy
+    buffer[: len(data)] = data
+    return len(data)
 
 
 def _release(fd: int | None, folder: Path | None) -> None:
@@ -538,9 +540,7 @@ def _kept_lengths(keep: np.ndarray, lengths: list[int] | np.ndarray) -> np.ndarr
     return np.add.reduceat(keep, starts, dtype=np.int64)
 
 
-def encode(
-    sentences: Any, vocab: Vocabulary, *, cache_dir: PathLike | None = None
-) -> EncodedCorpus:
+def encode(sentences: Any, vocab: Vocabulary, *, cache_dir: PathLike | None = None) -> EncodedCorpus:
     """Encode a corpus with a given vocabulary; out-of-vocabulary words are dropped.
 
     Parameters
@@ -650,9 +650,7 @@ def scan(
             stop_words=stop_words,
         )
         # provisional id -> final id, or -1 for a pruned word
-        final = np.fromiter(
-            map(vocab.index.get, words, repeat(-1)), dtype=np.int32, count=len(words)
-        )
+        final = np.fromiter(map(vocab.index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
         del words, counter
         if scratch is None:
             encoded = _remap_in_place(store, batches, final, raw_words)
