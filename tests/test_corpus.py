@@ -341,7 +341,7 @@ def test_slice_of_in_memory_corpus_is_a_copy_and_checks_bounds():
 
 def test_slice_without_preadv(tmp_path, zipf_corpus, monkeypatch):
     monkeypatch.delattr(os, "preadv", raising=False)
-    vocab, encoded = scan(zipf_corpus, min_count=1, cache_dir=tmp_path)
+    _, encoded = scan(zipf_corpus, min_count=1, cache_dir=tmp_path)
     with encoded:
         assert encoded.slice(3, 300).tolist() == encoded.ids[3:300].tolist()
     assert list(tmp_path.iterdir()) == []  # the context manager removed the cache folder

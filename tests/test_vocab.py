@@ -106,10 +106,7 @@ def test_constructor_checks_lengths_and_duplicates():
 
 
 MIN_COUNT = "The 'min_count' parameter of Vocabulary must be an int in the range [1, inf); got "
-MAX_SIZE = (
-    "The 'max_vocab_size' parameter of Vocabulary must be None or an int in the range "
-    "[1, inf); got "
-)
+MAX_SIZE = "The 'max_vocab_size' parameter of Vocabulary must be None or an int in the range [1, inf); got "
 STOP = "The 'stop_words' parameter must be None, 'english' or an iterable of words; got "
 
 

@@ -59,9 +59,7 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
         or not isinstance(sample, (int, float, np.floating))
         or not (sample >= 0 and np.isfinite(sample))
     ):
-        raise ParameterError(
-            f"The 'sample' parameter must be a float in the range [0, inf); got {sample!r}."
-        )
+        raise ParameterError(f"The 'sample' parameter must be a float in the range [0, inf); got {sample!r}.")
     if sample == 0 or counts.size == 0:
         return np.ones(counts.shape, dtype=np.float32)
     threshold = sample * counts.sum()
@@ -84,9 +82,7 @@ def noise_probabilities(counts: np.ndarray, exponent: float = 0.75) -> np.ndarra
     """
     counts = _as_counts(counts)
     if isinstance(exponent, bool) or not np.isfinite(exponent):
-        raise ParameterError(
-            f"The 'ns_exponent' parameter must be a finite float; got {exponent!r}."
-        )
+        raise ParameterError(f"The 'ns_exponent' parameter must be a finite float; got {exponent!r}.")
     weights = np.zeros_like(counts)
     seen = counts > 0
     weights[seen] = counts[seen] ** float(exponent)
@@ -131,9 +127,7 @@ def alias_table(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if p.ndim != 1 or p.size == 0:
         raise ParameterError(f"alias_table needs a non-empty 1-D array; got shape {p.shape}.")
     if not np.isfinite(p).all() or p.min() < 0 or p.sum() <= 0:
-        raise ParameterError(
-            "alias_table needs finite, non-negative probabilities with a positive sum."
-        )
+        raise ParameterError("alias_table needs finite, non-negative probabilities with a positive sum.")
     n = p.size
     q = p * (n / p.sum())
     prob = np.ones(n, dtype=np.float64)

@@ -126,9 +126,7 @@ class Vocabulary:
         [1, 0]
         """
         tokens = tokens if isinstance(tokens, (list, tuple)) else list(tokens)
-        ids = np.fromiter(
-            map(self.index.get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens)
-        )
+        ids = np.fromiter(map(self.index.get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
         return ids[ids >= 0]
 
     @classmethod
@@ -237,9 +235,7 @@ class Vocabulary:
     def _nothing_kept_message(
         words: Sequence[str], counts: np.ndarray, min_count: int, stop: frozenset[str]
     ) -> str:
-        candidates = np.flatnonzero(
-            np.fromiter((w not in stop for w in words), dtype=bool, count=len(words))
-        )
+        candidates = np.flatnonzero(np.fromiter((w not in stop for w in words), dtype=bool, count=len(words)))
         if candidates.size == 0:
             return "every word of the corpus is a stop word: the vocabulary would be empty"
         top = candidates[np.argmax(counts[candidates])]
