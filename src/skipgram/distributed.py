@@ -1,0 +1,422 @@
+"""Data-parallel training on torch.distributed: many processes, GPUs or machines (``torchrun``).
+
+    torchrun --standalone --nproc_per_node=2 -m skipgram train CORPUS -o OUT [--backend numba|torch]
+
+Every rank reads the same corpus and builds the same vocabulary and tables;
+:class:`DistributedBackend` then gives each rank a contiguous range of sentences (nearly equal word
+counts, :class:`ShardView`) and trains it with a local engine (numba on CPU,
+:class:`~skipgram.torch_backend.TorchBackend` on a GPU).
+
+Agreement (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory"): each epoch
+is cut into the same number R of rounds on every rank (about ``sync_words`` local words each);
+after every round both matrices are averaged over the ranks with one all-reduce, so the last round
+of an epoch is a full averaging at the epoch's end. Full matrices rather than the rows touched
+since the last sync: with a Zipfian corpus nearly all frequent rows are touched in every round, and
+one contiguous all-reduce avoids the gather/scatter and the index exchange (see the report in
+``tests/test_distributed.py``).
+
+The learning rate counts words across all ranks: a rank whose shard holds the fraction f of the
+corpus sees the schedule stretched by f, so at the end of round r every rank is at the global
+progress r/R and all reach ``min_lr`` together.
+
+Failure: collectives run under a timeout (``timeout`` s, default 120). A rank whose peer process
+died gets an error from gloo/NCCL at its next all-reduce (at once when the peer's sockets close, at
+most ``timeout`` s when the peer hangs) and raises :class:`~skipgram.errors.TrainingError` naming
+the peer. So the survivors stop within one round of training plus ``timeout`` seconds. Checkpoints
+are written by the model on rank 0 only, atomically, at the round boundaries, so the last one stays
+intact.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import logging
+import os
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ._backend import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetup
+from .errors import TrainingError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 120.0  # seconds a collective may wait for a peer
+DEFAULT_SYNC_WORDS = 1 << 20  # local corpus words between two averagings
+
+
+# ---------------------------------------------------------------------------------------- helpers
+def _dist():
+    try:
+        import torch.distributed as dist
+    except ModuleNotFoundError as exc:
+        raise ImportError("distributed training needs PyTorch: pip install 'skipgram[torch]'") from exc
+    return dist
+
+
+def launched_by_torchrun() -> bool:
+    """True when the environment describes a multi-process launch (``WORLD_SIZE`` > 1)."""
+    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
+
+
+def is_distributed() -> bool:
+    """True when a process group of more than one rank is initialised."""
+    try:
+        dist = _dist()
+    except ImportError:
+        return False
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def rank() -> int:
+    """This process's rank (0 outside distributed training)."""
+    if is_distributed():
+        return _dist().get_rank()
+    return int(os.environ.get("RANK", "0")) if launched_by_torchrun() else 0
+
+
+def world_size() -> int:
+    if is_distributed():
+        return _dist().get_world_size()
+    return int(os.environ.get("WORLD_SIZE", "1")) if launched_by_torchrun() else 1
+
+
+def local_rank() -> int:
+    return int(os.environ.get("LOCAL_RANK", "0"))
+
+
+def is_main_process() -> bool:
+    """Only rank 0 writes outputs and checkpoints."""
+    return rank() == 0
+
+
+def barrier() -> None:
+    if is_distributed():
+        _dist().barrier()
+
+
+def init(device: str | None = None, *, timeout: float | None = None) -> bool:
+    """Join the process group described by the environment (``torchrun`` sets it).
+
+    gloo for CPU training, NCCL when ``device`` is CUDA (or unset and CUDA is present); each rank
+    then uses GPU ``LOCAL_RANK``. Returns True when this process is now part of a group of more
+    than one rank; does nothing outside a multi-process launch. ``timeout`` (default
+    ``SKIPGRAM_DIST_TIMEOUT`` or 120 s) bounds every collective.
+    """
+    if not launched_by_torchrun():
+        return False
+    dist = _dist()
+    if dist.is_initialized():
+        return dist.get_world_size() > 1
+    import torch
+
+    timeout = float(timeout or os.environ.get("SKIPGRAM_DIST_TIMEOUT", DEFAULT_TIMEOUT))
+    use_cuda = (device or "").startswith("cuda") or (device is None and torch.cuda.is_available())
+    if use_cuda:
+        torch.cuda.set_device(local_rank())
+    backend = "nccl" if use_cuda else "gloo"
+    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout))
+    logger.info(
+        "rank %d of %d joined the %s process group (timeout %.0f s)",
+        dist.get_rank(),
+        dist.get_world_size(),
+        backend,
+        timeout,
+    )
+    return dist.get_world_size() > 1
+
+
+def device_for_rank(device: str | None) -> str | None:
+    """The device a rank trains on: ``cuda:LOCAL_RANK`` for a CUDA run, else ``device``."""
+    if device in (None, "cuda") and is_distributed() and _dist().get_backend() == "nccl":
+        return f"cuda:{local_rank()}"
+    return device
+
+
+def shutdown() -> None:
+    """Leave the process group (safe to call when none is initialised)."""
+    try:
+        dist = _dist()
+    except ImportError:
+        return
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
+
+
+# ---------------------------------------------------------------------------------------- shards
+class ShardView:
+    """Words ``[start, stop)`` of an encoded corpus; EncodedCorpus's interface (``ids``,
+    ``offsets``, ``slice(a, b) -> int32 ids``, ``len``, ``n_sentences``, ``raw_words``) without
+    copying ids. Sentences cut by ``start``/``stop`` become shorter sentences of the shard."""
+
+    def __init__(self, corpus, start: int, stop: int):
+        self._corpus = corpus
+        offsets = np.asarray(corpus.offsets)
+        first = int(np.searchsorted(offsets, start, side="right")) - 1
+        last = int(np.searchsorted(offsets, stop, side="left"))
+        inner = np.asarray(offsets[first + 1 : last], dtype=np.int64)
+        self.ids = corpus.ids[start:stop]
+        self.offsets = np.concatenate([[0], inner - start, [stop - start]]).astype(np.int64)
+        if stop == start:
+            self.offsets = np.zeros(1, dtype=np.int64)
+        total = max(1, len(corpus))
+        self.raw_words = round(getattr(corpus, "raw_words", total) * (stop - start) / total)
+        self.start, self.stop = start, stop
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+    @property
+    def n_sentences(self) -> int:
+        return len(self.offsets) - 1
+
+    def slice(self, start: int, stop: int) -> np.ndarray:
+        """``ids[start:stop]`` of the shard as an in-memory int32 array."""
+        if not 0 <= start <= stop <= len(self):
+            raise IndexError(f"slice [{start}, {stop}) is outside the shard of {len(self)} ids")
+        if hasattr(self._corpus, "slice"):
+            return np.asarray(self._corpus.slice(self.start + start, self.start + stop))
+        return np.array(self.ids[start:stop], dtype=np.int32)
+
+
+def shard_bounds(offsets: np.ndarray, n_words: int, parts: int) -> list[tuple[int, int]]:
+    """``parts`` contiguous word ranges cut at sentence starts, word counts as equal as possible."""
+    offsets = np.asarray(offsets)
+    cuts = [0]
+    for k in range(1, parts):
+        target = n_words * k / parts
+        j = int(np.searchsorted(offsets, target))
+        candidates = [int(offsets[i]) for i in (j - 1, j) if 0 <= i < len(offsets)]
+        best = min(candidates, key=lambda c: abs(c - target)) if candidates else int(target)
+        cuts.append(min(max(best, cuts[-1]), n_words))
+    cuts.append(n_words)
+    return [(cuts[k], cuts[k + 1]) for k in range(parts)]
+
+
+# ---------------------------------------------------------------------------------------- backend
+class _RoundHooks(TrainingHooks):
+    """Hooks given to the local engine during one round: stop at the round's end, count words."""
+
+    def __init__(self, outer: TrainingHooks, start: int, stop_at: int):
+        self.outer = outer
+        self.position = start
+        self.stop_at = stop_at
+        self.user_stop = False
+        self.totals = EpochResult()
+
+    def on_progress(self, words, effective_words, loss_sum, n_predictions):
+        self.position += words
+        self.totals.add(EpochResult(loss_sum, n_predictions, words, effective_words))
+
+    def should_stop(self) -> bool:
+        if self.outer.should_stop():
+            self.user_stop = True
+        return self.user_stop or self.position >= self.stop_at
+
+
+class DistributedBackend:
+    """Backend protocol over torch.distributed: local engine on a shard + periodic averaging.
+
+    Parameters
+    ----------
+    inner_backend_factory
+        ``factory(setup) -> Backend`` for the local engine (``NumbaBackend``, ``TorchBackend``).
+    setup
+        The full run's setup (the same on every rank). ``setup.extra["sync_words"]``: local words
+        per round (default 2**20).
+    """
+
+    def __init__(self, inner_backend_factory: Callable[[TrainingSetup], object], setup: TrainingSetup):
+        if not is_distributed():
+            raise TrainingError("DistributedBackend needs an initialised process group (init()).")
+        import torch
+
+        self._torch = torch
+        self.dist = _dist()
+        self.setup = setup
+        self.rank, self.world = self.dist.get_rank(), self.dist.get_world_size()
+        self.timeout = float(os.environ.get("SKIPGRAM_DIST_TIMEOUT", DEFAULT_TIMEOUT))
+        corpus = setup.corpus
+        self.n_words = len(corpus)
+        self.bounds = shard_bounds(np.asarray(corpus.offsets), self.n_words, self.world)
+        start, stop = self.bounds[self.rank]
+        self.shard = ShardView(corpus, start, stop)
+        sync_words = int((setup.extra or {}).get("sync_words", DEFAULT_SYNC_WORDS))
+        smallest = max(1, min(b - a for a, b in self.bounds))
+        self.rounds = max(1, round(smallest / max(1, sync_words)))
+        self._table = self._round_boundaries(np.asarray(corpus.offsets))
+        share = len(self.shard) / max(1, self.n_words)
+        sched = setup.schedule
+        local = dataclasses.replace(
+            setup,
+            corpus=self.shard,
+            schedule=LearningRateSchedule(sched.start, sched.end, max(1, round(sched.total_words * share))),
+            seed=(int(setup.seed) + 1_000_003 * self.rank) & 0xFFFFFFFF,
+        )
+        self._round_counter = 0
+        self._broadcast_initial()
+        self.inner = inner_backend_factory(local)
+        self.sync_seconds = 0.0
+        logger.info(
+            "rank %d: words [%d, %d) of %d, %d rounds per epoch",
+            self.rank,
+            start,
+            stop,
+            self.n_words,
+            self.rounds,
+        )
+
+    # ------------------------------------------------------------------ positions
+    def _round_boundaries(self, offsets: np.ndarray) -> np.ndarray:
+        """world x (R+1) local word offsets where rounds end, snapped to sentence starts."""
+        table = np.zeros((self.world, self.rounds + 1), dtype=np.int64)
+        for k, (a, b) in enumerate(self.bounds):
+            for r in range(1, self.rounds + 1):
+                raw = a + (b - a) * r / self.rounds
+                j = int(np.searchsorted(offsets, raw, side="left"))
+                snapped = int(offsets[j]) if j < len(offsets) else b
+                table[k, r] = max(table[k, r - 1], min(snapped, b) - a)
+            table[k, self.rounds] = b - a
+        return table
+
+    def _boundary(self, shard: int, r: int) -> int:
+        return int(self._table[shard, r])
+
+    def global_position(self, r: int) -> int:
+        """The epoch position reported after round ``r``: words before every rank's boundary r."""
+        return sum(self._boundary(k, r) for k in range(self.world))
+
+    def _round_at(self, position: int) -> int:
+        for r in range(self.rounds + 1):
+            if self.global_position(r) >= position:
+                return r if self.global_position(r) == position else max(0, r - 1)
+        return self.rounds
+
+    # ------------------------------------------------------------------ collectives
+    def _tensors(self):
+        inner = self.inner
+        model = getattr(inner, "model", None)
+        if model is not None and not getattr(inner, "_shared_memory", True):
+            return [model.in_embed.weight.data, model.out_embed.weight.data], False
+        inner.pull()
+        t = self._torch
+        return [
+            t.from_numpy(self.setup.input_vectors),
+            t.from_numpy(self.setup.output_vectors),
+        ], True
+
+    def _collective(self, what: str, fn):
+        try:
+            return fn()
+        except Exception as exc:  # gloo/NCCL raise RuntimeError or DistBackendError
+            raise TrainingError(self._failure_message(what, exc)) from exc
+
+    def _failure_message(self, what: str, exc: Exception) -> str:
+        peers = self._silent_peers()
+        who = (
+            ", ".join(f"rank {p}" for p in peers)
+            if peers
+            else "a peer rank (" + ", ".join(str(k) for k in range(self.world) if k != self.rank) + ")"
+        )
+        detail = (str(exc).splitlines() or [""])[0].split(". This is")[0][:200]
+        return (
+            f"{who} stopped responding during {what} (rank {self.rank} waited at most "
+            f"{self.timeout:.0f} s); training stops. The last checkpoint is intact: "
+            f"resume from it. [{type(exc).__name__}: {detail}]"
+        )
+
+    def _heartbeat(self) -> None:
+        try:
+            store = self.dist.distributed_c10d._get_default_store()
+            store.set(f"skipgram/heartbeat/{self.rank}", str(self._round_counter))
+        except Exception:  # the store is advisory: failure detection must not depend on it
+            pass
+
+    def _silent_peers(self) -> list[int]:
+        """Ranks whose heartbeat is behind this rank's (they never reached the last collective)."""
+        try:
+            store = self.dist.distributed_c10d._get_default_store()
+            store.set_timeout(datetime.timedelta(seconds=5))
+            silent = []
+            for k in range(self.world):
+                if k == self.rank:
+                    continue
+                key = f"skipgram/heartbeat/{k}"
+                seen = int(store.get(key)) if store.check([key]) else -1
+                if seen < self._round_counter:
+                    silent.append(k)
+            return silent
+        except Exception:
+            return []
+
+    def _broadcast_initial(self) -> None:
+        """Start every rank from rank 0's matrices."""
+        t = self._torch
+        for array in (self.setup.input_vectors, self.setup.output_vectors):
+            tensor = t.from_numpy(np.ascontiguousarray(array))
+            self._collective("the initial broadcast", lambda x=tensor: self.dist.broadcast(x, 0))
+            if tensor.data_ptr() != array.ctypes.data:
+                np.copyto(array, tensor.numpy())
+
+    def _synchronise(self, counters: list[float]) -> np.ndarray:
+        """Average both matrices over the ranks; sum ``counters`` (float64). One round's end."""
+        t0 = time.perf_counter()
+        self._round_counter += 1
+        self._heartbeat()
+        tensors, via_host = self._tensors()
+        packed = self._torch.tensor(counters, dtype=self._torch.float64, device=tensors[0].device)
+        op = self.dist.ReduceOp.SUM
+        self._collective("the counters all-reduce", lambda: self.dist.all_reduce(packed, op))
+        for tensor in tensors:
+            self._collective("the parameter all-reduce", lambda x=tensor: self.dist.all_reduce(x, op))
+            tensor.div_(self.world)
+        if via_host:
+            self.inner.push()
+        self.sync_seconds += time.perf_counter() - t0
+        return packed.cpu().numpy()
+
+    # ------------------------------------------------------------------ protocol
+    def train_epoch(self, epoch: int, start: int, hooks: TrainingHooks) -> EpochResult:
+        r0 = self._round_at(start)
+        position = self._boundary(self.rank, r0)
+        total = EpochResult(position=self.global_position(r0))
+        for r in range(r0, self.rounds):
+            stop_at = self._boundary(self.rank, r + 1)
+            round_hooks = _RoundHooks(hooks, position, stop_at)
+            if position < stop_at and not round_hooks.should_stop():
+                result = self.inner.train_epoch(epoch, position, round_hooks)
+                position = result.position
+            c = round_hooks.totals
+            done = position >= stop_at
+            flags = self._synchronise(
+                [
+                    c.words,
+                    c.effective_words,
+                    c.loss_sum,
+                    c.n_predictions,
+                    float(round_hooks.user_stop),
+                    float(not done),
+                    float(hooks.wants_safe_point()),
+                ]
+            )
+            words, effective, loss_sum, n_pred = flags[:4]
+            step = EpochResult(float(loss_sum), int(n_pred), int(words), int(effective))
+            total.add(step)
+            hooks.on_progress(step.words, step.effective_words, step.loss_sum, step.n_predictions)
+            if flags[4] > 0 or flags[5] > 0:  # someone stopped early: keep the last complete round
+                total.position = self.global_position(r)
+                return total
+            total.position = self.global_position(r + 1)
+            if flags[6] > 0 and r + 1 < self.rounds:
+                hooks.on_safe_point(epoch, total.position)
+        return total
+
+    def pull(self) -> None:
+        self.inner.pull()
+
+    def push(self) -> None:
+        """The model changed the arrays (resume): rank 0's copy wins, then the engine reloads."""
+        self._broadcast_initial()
+        self.inner.push()
