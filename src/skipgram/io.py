@@ -39,9 +39,7 @@ KINDS = ("vectors", "checkpoint")
 # A header is a few kB; a bigger one means a corrupted length field, not a real header.
 _MAX_HEADER = 64 * 1024 * 1024
 # dtype strings (as numpy spells little-endian ones) that a file may contain. No object, no strings.
-_DTYPES = frozenset(
-    ["|b1", "|u1", "|i1", "<u2", "<i2", "<u4", "<i4", "<u8", "<i8", "<f2", "<f4", "<f8"]
-)
+_DTYPES = frozenset(["|b1", "|u1", "|i1", "<u2", "<i2", "<u4", "<i4", "<u8", "<i8", "<f2", "<f4", "<f8"])
 _PREFIX = len(MAGIC) + 8
 
 PathLike = str | os.PathLike
@@ -108,9 +106,7 @@ def write_container(
         try:
             return json.dumps(header, allow_nan=False, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError) as exc:
-            raise TypeError(
-                f"metadata must be JSON-serialisable (no NaN, no objects): {exc}"
-            ) from exc
+            raise TypeError(f"metadata must be JSON-serialisable (no NaN, no objects): {exc}") from exc
 
     data_start = _align(_PREFIX + len(header_for(0)))
     header = header_for(data_start)
@@ -148,9 +144,7 @@ def describe_foreign(start: bytes) -> str:
         return "it looks like a gzip-compressed file"
     first_line = start.split(b"\n", 1)[0].strip().split()
     if len(first_line) == 2 and all(part.isdigit() for part in first_line):
-        return (
-            "it looks like a word2vec-format file; load it with KeyedVectors.load_word2vec_format"
-        )
+        return "it looks like a word2vec-format file; load it with KeyedVectors.load_word2vec_format"
     return f"it does not start with the {MAGIC.decode()} magic bytes (starts with {start[:16]!r})"
 
 
@@ -289,9 +283,7 @@ def decode_words(array: np.ndarray, expected_count: int, source: str = "words ar
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         word_number = data.count(b"\n", 0, exc.start)
-        raise FormatError(
-            f"{source}: invalid UTF-8 at byte {exc.start} (word #{word_number})"
-        ) from None
+        raise FormatError(f"{source}: invalid UTF-8 at byte {exc.start} (word #{word_number})") from None
     words = text.split("\n") if (text or expected_count) else []
     if len(words) != expected_count:
         raise FormatError(f"{source}: holds {len(words)} words, expected {expected_count}")

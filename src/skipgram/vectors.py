@@ -92,9 +92,7 @@ class KeyedVectors:
         self._words = list(words)
         for position, word in enumerate(self._words):
             if not isinstance(word, str) or not word or "\n" in word:
-                raise ValueError(
-                    f"word #{position} ({word!r}) must be a non-empty string without newlines"
-                )
+                raise ValueError(f"word #{position} ({word!r}) must be a non-empty string without newlines")
         self._index = {word: i for i, word in enumerate(self._words)}
         if len(self._index) != len(self._words):
             seen: set[str] = set()
@@ -208,9 +206,7 @@ class KeyedVectors:
                 continue
             vector = np.asarray(item, dtype=np.float32)
             if vector.shape != (self.vector_size,):
-                raise ValueError(
-                    f"a query vector must have shape ({self.vector_size},); got {vector.shape}"
-                )
+                raise ValueError(f"a query vector must have shape ({self.vector_size},); got {vector.shape}")
             vectors.append(_unit_rows(vector[None, :])[0])
         return vectors, rows
 
@@ -382,9 +378,7 @@ class KeyedVectors:
             best = np.take_along_axis(best, order, axis=1).tolist()
             values = np.take_along_axis(values, order, axis=1).tolist()
             for ids, sims in zip(best, values, strict=True):
-                results.append(
-                    [(self._words[i], s) for i, s in zip(ids, sims, strict=True) if s != -np.inf]
-                )
+                results.append([(self._words[i], s) for i, s in zip(ids, sims, strict=True) if s != -np.inf])
         return results
 
     # -- files ---------------------------------------------------------------------------------
@@ -456,9 +450,7 @@ class KeyedVectors:
         """
         from .word2vec_format import read_word2vec
 
-        words, vectors = read_word2vec(
-            path, binary=binary, limit=limit, errors=errors, no_header=no_header
-        )
+        words, vectors = read_word2vec(path, binary=binary, limit=limit, errors=errors, no_header=no_header)
         try:
             return cls(words, vectors, metadata={"source": Path(path).name})
         except ValueError as exc:

@@ -299,9 +299,7 @@ def _raise_bad_number(rests: list[str], first_line: int, name: str):
             try:
                 float(token)
             except ValueError:
-                raise FormatError(
-                    f"{name}: line {number}: {token[:40]!r} is not a number"
-                ) from None
+                raise FormatError(f"{name}: line {number}: {token[:40]!r} is not a number") from None
     raise FormatError(f"{name}: the numbers cannot be parsed")
 
 
