@@ -94,9 +94,7 @@ def test_tsne_without_scikit_learn(tmp_path, wv, monkeypatch):
 
 @pytest.mark.skipif(importlib.util.find_spec("sklearn") is None, reason="needs scikit-learn")
 def test_tsne_with_scikit_learn(tmp_path, wv):
-    path = plot_words(
-        wv, ["king", "queen", "man", "woman"], tmp_path / "t.png", neighbours=3, method="tsne"
-    )
+    path = plot_words(wv, ["king", "queen", "man", "woman"], tmp_path / "t.png", neighbours=3, method="tsne")
     png_size(path)
 
 
@@ -173,3 +171,20 @@ def test_read_training_log_from_files(tmp_path, wv):
 
     with pytest.raises(FileNotFoundError):
         read_training_log(tmp_path / "missing.json")
+
+
+def test_plot_loss_with_a_run_wide_curve(tmp_path):
+    # What Word2Vec records: per-epoch entries, and one curve over the whole run (words counted
+    # across epochs).
+    model = SimpleNamespace(
+        training_log_=[{"epoch": 1, "loss": 3.0, "words": 1000}, {"epoch": 2, "loss": 2.0, "words": 1000}],
+        loss_curve_=[[250, 3.4], [500, 3.0], [1000, 2.6], [1500, 2.1], [2000, 1.9]],
+    )
+    png_size(plot_loss(model, tmp_path / "run.png"))
+    vectors = tmp_path / "trained.skipgram"
+    KeyedVectors(
+        ["a", "b"],
+        np.eye(2, dtype=np.float32),
+        metadata={"training_log": model.training_log_, "loss_curve": model.loss_curve_},
+    ).save(vectors)
+    png_size(plot_loss(vectors, tmp_path / "file.png"))

@@ -79,9 +79,7 @@ def _save(fig, path: str | os.PathLike[str]) -> Path:
 # word maps
 
 
-def project(
-    vectors: np.ndarray, method: str = "pca", *, seed: int = 0
-) -> tuple[np.ndarray, str, str]:
+def project(vectors: np.ndarray, method: str = "pca", *, seed: int = 0) -> tuple[np.ndarray, str, str]:
     """Rows of ``vectors`` in 2-D; returns ``(points, x_label, y_label)``.
 
     Rows are scaled to unit length first, so that the picture reflects cosine similarity (the
@@ -114,15 +112,11 @@ def project(
             raise ImportError(_TSNE_HINT) from exc
         n = len(x)
         if n < 4:
-            raise ParameterError(
-                f"method='tsne' needs at least 4 words; got {n} (use method='pca')"
-            )
+            raise ParameterError(f"method='tsne' needs at least 4 words; got {n} (use method='pca')")
         perplexity = float(min(30.0, max(2.0, (n - 1) / 3)))
         tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed)
         return tsne.fit_transform(x), "t-SNE 1", "t-SNE 2"
-    raise ParameterError(
-        f"The 'method' parameter of plot_words must be 'pca' or 'tsne'; got {method!r}."
-    )
+    raise ParameterError(f"The 'method' parameter of plot_words must be 'pca' or 'tsne'; got {method!r}.")
 
 
 def _collect(wv, words: Sequence[str], neighbours: int) -> tuple[list[str], list[int], list[bool]]:
@@ -170,24 +164,15 @@ def plot_words(
     """
     if isinstance(words, str):
         words = words.split()
-    if (
-        not isinstance(neighbours, (int, np.integer))
-        or isinstance(neighbours, bool)
-        or neighbours < 0
-    ):
+    if not isinstance(neighbours, (int, np.integer)) or isinstance(neighbours, bool) or neighbours < 0:
         raise ParameterError(
-            "The 'neighbours' parameter of plot_words must be an int in [0, inf); "
-            f"got {neighbours!r}."
+            f"The 'neighbours' parameter of plot_words must be an int in [0, inf); got {neighbours!r}."
         )
     if method not in ("pca", "tsne"):
-        raise ParameterError(
-            f"The 'method' parameter of plot_words must be 'pca' or 'tsne'; got {method!r}."
-        )
+        raise ParameterError(f"The 'method' parameter of plot_words must be 'pca' or 'tsne'; got {method!r}.")
     labels, groups, is_query = _collect(wv, words, int(neighbours))
     if len(labels) < 2:
-        raise ParameterError(
-            "plot_words needs at least two words (or neighbours > 0) to draw a map"
-        )
+        raise ParameterError("plot_words needs at least two words (or neighbours > 0) to draw a map")
     points, xlabel, ylabel = project(np.asarray(wv[labels]), method, seed=seed)
 
     n = len(labels)
@@ -292,55 +277,63 @@ def _place_labels(fig, ax, texts, points: np.ndarray) -> None:
 # loss curve
 
 
-def read_training_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The training log recorded in a native vectors/checkpoint file or a JSON file.
-
-    Accepts a native file whose metadata holds ``training_log`` (a list of per-epoch dicts), a
-    JSON list of such dicts, a JSON object with a ``training_log`` key, or a JSON list of numbers
-    (one mean loss per epoch). Raises :class:`FormatError` saying so when the file holds no
-    training record.
-    """
+def _read_record(path: str | os.PathLike[str]) -> tuple[Any, Any]:
+    """``(training_log, loss_curve)`` as stored in a native file's metadata or a JSON file."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file: {str(p)!r}")
+    if p.is_dir():
+        raise IsADirectoryError(f"{str(p)!r} is a folder, not a file")
     with open(p, "rb") as handle:
         magic = handle.read(len(_NATIVE_MAGIC))
     if magic == _NATIVE_MAGIC:
         from .io import read_container
 
         metadata, _ = read_container(p, mmap=True)
-        log = _find_log(metadata)
+        log = _find_key(metadata, "training_log")
         if log is None:
             raise FormatError(
                 f"{str(p)!r} has no training record: its metadata holds no 'training_log' "
                 "(vectors converted from word2vec format, or saved without training, have none)"
             )
-        return _normalise_log(log, p)
+        return log, _find_key(metadata, "loss_curve")
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise FormatError(
-            f"{str(p)!r} is neither a skipgram vectors/checkpoint file nor a JSON training log; "
-            "word2vec-format files hold no training record"
+            f"{str(p)!r} has no training record: it is neither a skipgram vectors/checkpoint "
+            "file nor a JSON training log (word2vec-format files hold no training record)"
         ) from None
-    log = data if isinstance(data, list) else _find_log(data)
+    if isinstance(data, list):
+        return data, None
+    log = _find_key(data, "training_log")
     if log is None:
-        raise FormatError(f"{str(p)!r} holds no training log (no 'training_log' list)")
-    return _normalise_log(log, p)
+        raise FormatError(f"{str(p)!r} has no training record (no 'training_log' list)")
+    return log, _find_key(data, "loss_curve")
 
 
-def _find_log(metadata: Any) -> Any:
-    """``training_log`` at the top of the metadata or one level down (e.g. under ``"training"``)."""
+def read_training_log(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The per-epoch training log recorded in a native vectors/checkpoint file or a JSON file.
+
+    Accepts a native file whose metadata holds ``training_log`` (a list of per-epoch dicts), a
+    JSON list of such dicts, a JSON object with a ``training_log`` key, or a JSON list of numbers
+    (one mean loss per epoch). Returns dicts with ``epoch``, ``loss`` and ``loss_curve`` (that
+    epoch's ``(words_done, loss)`` points, often empty). Raises :class:`FormatError` saying so
+    when the file holds no training record.
+    """
+    log, _ = _read_record(path)
+    return _normalise_log(log, Path(path))
+
+
+def _find_key(metadata: Any, key: str) -> Any:
+    """A non-empty list under ``key`` at the top of the metadata or one level down."""
     if not isinstance(metadata, dict):
         return None
-    for key in ("training_log", "loss_history"):
-        if isinstance(metadata.get(key), list) and metadata[key]:
-            return metadata[key]
+    if isinstance(metadata.get(key), list) and metadata[key]:
+        return metadata[key]
     for value in metadata.values():
-        if isinstance(value, dict):
-            for key in ("training_log", "log", "loss_history"):
-                if isinstance(value.get(key), list) and value[key]:
-                    return value[key]
+        if isinstance(value, dict) and isinstance(value.get(key), list) and value[key]:
+            return value[key]
     return None
 
 
@@ -350,6 +343,16 @@ def _finite(value: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return number if math.isfinite(number) else None
+
+
+def _clean_curve(points: Any) -> list[tuple[float, float]]:
+    curve = []
+    for point in points or []:
+        if isinstance(point, (list, tuple)) and len(point) == 2:
+            x, y = _finite(point[0]), _finite(point[1])
+            if x is not None and y is not None:
+                curve.append((x, y))
+    return curve
 
 
 def _normalise_log(log: Any, source: Any = "training log") -> list[dict[str, Any]]:
@@ -362,70 +365,85 @@ def _normalise_log(log: Any, source: Any = "training log") -> list[dict[str, Any
         if isinstance(entry, dict):
             epoch = entry.get("epoch", i + 1)
             loss = _finite(entry.get("loss"))
-            curve = []
-            for point in entry.get("loss_curve") or []:
-                if isinstance(point, (list, tuple)) and len(point) == 2:
-                    x, y = _finite(point[0]), _finite(point[1])
-                    if x is not None and y is not None:
-                        curve.append((x, y))
+            curve = _clean_curve(entry.get("loss_curve"))
+            words = _finite(entry.get("words"))
         else:
-            epoch, loss, curve = i + 1, _finite(entry), []
+            epoch, loss, curve, words = i + 1, _finite(entry), [], None
         if loss is None and curve:
             loss = float(np.mean([y for _, y in curve]))
         if loss is None:
             continue
-        epochs.append({"epoch": epoch, "loss": loss, "loss_curve": curve})
+        epochs.append({"epoch": epoch, "loss": loss, "loss_curve": curve, "words": words})
     if not epochs:
-        raise FormatError(
-            f"{where} has no training record: no epoch in its training log has a loss"
-        )
+        raise FormatError(f"{where} has no training record: no epoch in its training log has a loss")
     return epochs
 
 
-def _log_of(training_log: Any) -> list[dict[str, Any]]:
-    """Accept a list of dicts/numbers, a fitted Word2Vec, KeyedVectors with metadata, or a path."""
-    if isinstance(training_log, (str, os.PathLike)):
-        return read_training_log(training_log)
-    log = getattr(training_log, "training_log_", None)
-    if log is None and hasattr(training_log, "metadata"):
-        log = _find_log(training_log.metadata)
+def _record_of(source: Any) -> tuple[list[dict[str, Any]], list[tuple[float, float]]]:
+    """Per-epoch entries and the loss curve over the whole run, from any accepted source."""
+    curve: Any = None
+    if isinstance(source, (str, os.PathLike)):
+        log, curve = _read_record(source)
+    elif getattr(source, "training_log_", None) is not None:  # a fitted Word2Vec
+        log, curve = source.training_log_, getattr(source, "loss_curve_", None)
+    elif isinstance(getattr(source, "metadata", None), dict):  # KeyedVectors
+        log = _find_key(source.metadata, "training_log")
         if log is None:
-            raise FormatError(
-                "these vectors have no training record (no 'training_log' in metadata)"
-            )
-    if log is None:
-        log = training_log
-    return _normalise_log(log)
+            raise FormatError("these vectors have no training record (no 'training_log' in their metadata)")
+        curve = _find_key(source.metadata, "loss_curve")
+    elif isinstance(source, dict):
+        log, curve = _find_key(source, "training_log"), _find_key(source, "loss_curve")
+    else:
+        log = source
+    epochs = _normalise_log(log)
+    return epochs, _clean_curve(curve)
+
+
+def _run_curve(epochs, curve) -> tuple[list[float], list[float], list[float]]:
+    """``(xs, ys, epoch_ends)`` in words processed since the start of training.
+
+    The run-wide curve (``Word2Vec.loss_curve_``) counts words across epochs; per-epoch curves may
+    restart at zero each epoch, so those are laid end to end.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    if curve:
+        xs, ys = [x for x, _ in curve], [y for _, y in curve]
+        words = [e["words"] for e in epochs]
+        if all(w is not None and w > 0 for w in words):
+            ends = list(np.cumsum(words))
+            if not 0.5 * xs[-1] <= ends[-1] <= 2.0 * xs[-1]:  # other units: spread evenly
+                ends = [xs[-1] * (i + 1) / len(epochs) for i in range(len(epochs))]
+        else:
+            ends = [xs[-1] * (i + 1) / len(epochs) for i in range(len(epochs))]
+        return xs, ys, ends
+    ends = []
+    offset = 0.0
+    for e in epochs:
+        points = e["loss_curve"]
+        if points and xs and points[0][0] + offset < xs[-1]:
+            offset = xs[-1]
+        for x, y in points:
+            xs.append(x + offset)
+            ys.append(y)
+        ends.append(xs[-1] if xs else 0.0)
+    return xs, ys, ends
 
 
 def plot_loss(training_log: Any, path: str | os.PathLike[str], *, title: str | None = None) -> Path:
-    """Draw the training loss: per-interval points when recorded, and the mean loss of each epoch.
+    """Draw the training loss: the loss over the run when recorded, and each epoch's mean loss.
 
-    ``training_log``: a fitted ``Word2Vec`` (its ``training_log_``), a ``KeyedVectors`` whose
-    metadata holds the log, a path accepted by :func:`read_training_log`, or the list itself:
-    per-epoch dicts with ``"epoch"``, ``"loss"`` and optionally
-    ``"loss_curve": [[words_done, loss], ...]``, or plain numbers.
-    Returns the path written.
+    ``training_log``: a fitted ``Word2Vec`` (its ``training_log_`` and ``loss_curve_``), a
+    ``KeyedVectors`` whose metadata holds them, a path accepted by :func:`read_training_log`, or
+    the list itself: per-epoch dicts with ``"epoch"``, ``"loss"`` and optionally
+    ``"loss_curve": [[words_done, loss], ...]``, or plain numbers. Returns the path written.
     """
-    epochs = _log_of(training_log)
+    epochs, curve = _record_of(training_log)
     fig = _figure(8.0, 4.8)
     ax = fig.add_subplot()
-    has_curve = any(e["loss_curve"] for e in epochs)
-    if has_curve:
-        # words_done may restart at each epoch or run on across epochs; lay epochs end to end.
-        xs: list[float] = []
-        ys: list[float] = []
-        ends: list[float] = []
-        offset = 0.0
-        for e in epochs:
-            curve = e["loss_curve"]
-            if curve and xs and curve[0][0] + offset < xs[-1]:
-                offset = xs[-1]
-            for x, y in curve:
-                xs.append(x + offset)
-                ys.append(y)
-            ends.append(xs[-1] if xs else 0.0)
-        ax.plot(xs, ys, color="#1f77b4", linewidth=1.2, alpha=0.8, label="loss per interval")
+    xs, ys, ends = _run_curve(epochs, curve)
+    if len(xs) >= 2:
+        ax.plot(xs, ys, color="#1f77b4", linewidth=1.2, alpha=0.85, label="loss per interval")
         ax.plot(
             ends,
             [e["loss"] for e in epochs],
@@ -436,13 +454,7 @@ def plot_loss(training_log: Any, path: str | os.PathLike[str], *, title: str | N
             label="mean loss of the epoch",
         )
         for i, end in enumerate(ends[:-1]):
-            ax.axvline(
-                end,
-                color="grey",
-                linewidth=0.6,
-                linestyle=":",
-                label="epoch end" if i == 0 else None,
-            )
+            ax.axvline(end, color="grey", linewidth=0.6, linestyle=":", label="epoch end" if i == 0 else None)
         ax.set_xlabel("words processed")
         ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 3), useMathText=True)
         ax.legend(frameon=False)
@@ -450,9 +462,8 @@ def plot_loss(training_log: Any, path: str | os.PathLike[str], *, title: str | N
         xs_epoch = list(range(1, len(epochs) + 1))
         ax.plot(xs_epoch, [e["loss"] for e in epochs], "o-", color="#1f77b4", markersize=6)
         ax.set_xlabel("epoch")
-        ax.set_xticks(
-            xs_epoch if len(xs_epoch) <= 20 else xs_epoch[:: math.ceil(len(xs_epoch) / 20)]
-        )
+        step = math.ceil(len(xs_epoch) / 20)
+        ax.set_xticks(xs_epoch[::step])
         if len(epochs) == 1:
             ax.set_xlim(0.5, 1.5)
     ax.set_ylabel("training loss (lower is better)")
@@ -461,7 +472,6 @@ def plot_loss(training_log: Any, path: str | os.PathLike[str], *, title: str | N
     first, last = epochs[0]["loss"], epochs[-1]["loss"]
     ax.set_title(
         title
-        or f"Training loss: {len(epochs)} epoch{'s' if len(epochs) != 1 else ''}, "
-        f"{first:.3f} → {last:.3f}"
+        or f"Training loss: {len(epochs)} epoch{'s' if len(epochs) != 1 else ''}, {first:.3f} → {last:.3f}"
     )
     return _save(fig, path)
