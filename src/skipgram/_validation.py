@@ -18,7 +18,7 @@ from .errors import ParameterError
 
 @dataclass(frozen=True)
 class Interval:
-    """Numbers of ``kind`` (int or float) between ``low`` and ``high``; ``closed`` in {both, left, right, neither}."""
+    """Numbers of ``kind`` (int or float) from ``low`` to ``high``; ``closed``: both/left/right/neither."""
 
     kind: type
     low: float | None
@@ -89,10 +89,11 @@ def validate_params(
 
     Examples
     --------
-    >>> validate_params({"negative": 0}, {"negative": [Interval(int, 1, None)]}, "Word2Vec")
-    Traceback (most recent call last):
-    ...
-    skipgram.errors.ParameterError: The 'negative' parameter of Word2Vec must be an int in the range [1, inf); got 0.
+    >>> try:
+    ...     validate_params({"negative": 0}, {"negative": [Interval(int, 1, None)]}, "Word2Vec")
+    ... except ValueError as error:
+    ...     print(error)
+    The 'negative' parameter of Word2Vec must be an int in the range [1, inf); got 0.
     """
     for name, allowed in constraints.items():
         if name not in params:

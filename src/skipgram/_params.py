@@ -1,0 +1,66 @@
+"""The table of constraints on ``Word2Vec``'s parameters, and the checks that involve several of them."""
+
+from __future__ import annotations
+
+import os
+
+from ._validation import BOOL, NONE, InstanceOf, Interval, Options
+from .errors import ParameterError
+
+PARAMETER_CONSTRAINTS = {
+    "vector_size": [Interval(int, 1, 10_000)],
+    "window": [Interval(int, 1, 1_000)],
+    "min_count": [Interval(int, 1, None)],
+    "max_vocab_size": [NONE, Interval(int, 1, None)],
+    "sample": [Interval(float, 0.0, 1.0)],
+    "negative": [Interval(int, 1, 1_000)],
+    "ns_exponent": [Interval(float, -10.0, 10.0)],
+    "loss": [Options(("negative", "softmax", "hierarchical"))],
+    "architecture": [Options(("skipgram", "cbow"))],
+    "lr": [NONE, Interval(float, 0.0, 10.0, closed="right")],
+    "min_lr": [NONE, Interval(float, 0.0, 10.0)],
+    "epochs": [Interval(int, 1, None)],
+    "workers": [NONE, Interval(int, 1, 4096)],
+    "seed": [Interval(int, 0, 2**63 - 1)],
+    "output": [Options(("input", "average"))],
+    "max_sentence_length": [Interval(int, 1, None)],
+    "stop_words": [
+        NONE,
+        InstanceOf((str, list, tuple, set, frozenset), "None, 'english' or a list of words"),
+    ],
+    "batch_words": [Interval(int, 1, None)],
+    "shrink_windows": [BOOL],
+    "shared_negatives": [BOOL],
+    "backend": [Options(("numba", "torch"))],
+    "device": [NONE, InstanceOf((str,), "a device name such as 'cuda' or 'cpu'")],
+    "batch_size": [NONE, Interval(int, 1, None)],
+    "allow_slow_softmax": [BOOL],
+    "cache_dir": [NONE, InstanceOf((str, os.PathLike), "a folder path")],
+    "progress": [BOOL],
+}
+
+# Parameters that change what training computes: a checkpoint resumes only with the same values.
+TRAINING_KEYS = (
+    "vector_size", "window", "min_count", "max_vocab_size", "sample", "negative", "ns_exponent", "loss",
+    "architecture", "lr", "min_lr", "epochs", "seed", "output", "max_sentence_length", "stop_words",
+    "shrink_windows", "shared_negatives",
+)  # fmt: skip
+
+
+def check_consistency(params: dict) -> None:
+    """Checks that involve more than one parameter."""
+    if params["loss"] == "hierarchical" and params["output"] == "average":
+        raise ParameterError(
+            "output='average' needs one output vector per word, but hierarchical softmax has one per "
+            "inner node of the Huffman tree; use output='input' or loss='negative'"
+        )
+    if params["loss"] == "softmax" and params["architecture"] == "cbow" and params["backend"] == "numba":
+        raise ParameterError(
+            "the full softmax is implemented for skip-gram only on the numba backend; "
+            "use architecture='skipgram', loss='negative'/'hierarchical', or backend='torch'"
+        )
+    if params["loss"] == "hierarchical" and params["backend"] == "torch":
+        raise ParameterError("hierarchical softmax is numba-only; use backend='numba' or another loss")
+    lr, min_lr = params["lr"], params["min_lr"]
+    if lr is not None and min_lr is not None and min_lr > lr:
+        raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")
