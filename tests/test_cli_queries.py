@@ -356,9 +356,7 @@ def test_plot_loss_from_vectors_file(capsys, tmp_path, native):
 
 def test_plot_loss_from_json_log(capsys, tmp_path):
     log = tmp_path / "log.json"
-    log.write_text(
-        json.dumps({"training_log": [{"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.5}]})
-    )
+    log.write_text(json.dumps({"training_log": [{"epoch": 1, "loss": 2.0}, {"epoch": 2, "loss": 1.5}]}))
     code, _, err = run(capsys, "plot", "--loss", log, "-o", tmp_path / "l.png")
     assert code == 0, err
 
@@ -376,24 +374,18 @@ def test_plot_loss_without_training_record(capsys, tmp_path, wv):
 
 
 def test_plot_errors(capsys, tmp_path, native):
-    code, out, err = run(
-        capsys, "plot", native, "--words", "king", "qeen", "-o", tmp_path / "w.png"
-    )
+    code, out, err = run(capsys, "plot", native, "--words", "king", "qeen", "-o", tmp_path / "w.png")
     assert_one_line_error(code, out, err, "qeen", "'queen'")
     code, out, err = run(capsys, "plot", "-o", tmp_path / "w.png")
     assert_one_line_error(code, out, err, "nothing to plot")
-    code, out, err = run(
-        capsys, "plot", native, "--words", "king", "queen", "-o", tmp_path / "w.xyz"
-    )
+    code, out, err = run(capsys, "plot", native, "--words", "king", "queen", "-o", tmp_path / "w.xyz")
     assert_one_line_error(code, out, err, ".png")
     assert not (tmp_path / "w.png").exists()
 
 
 def test_plot_without_matplotlib(capsys, tmp_path, native, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
-    code, out, err = run(
-        capsys, "plot", native, "--words", "king", "queen", "-o", tmp_path / "w.png"
-    )
+    code, out, err = run(capsys, "plot", native, "--words", "king", "queen", "-o", tmp_path / "w.png")
     assert_one_line_error(code, out, err, "pip install 'skipgram[plot]'")
 
 
@@ -434,9 +426,7 @@ def test_query_session(capsys, monkeypatch, native):
 
 
 def test_query_json_lines(capsys, monkeypatch, native):
-    code, out, _ = query(
-        capsys, monkeypatch, native, "man king woman\nkign\n:sim man woman\n", "--json"
-    )
+    code, out, _ = query(capsys, monkeypatch, native, "man king woman\nkign\n:sim man woman\n", "--json")
     assert code == 0
     records = [json.loads(line) for line in out.splitlines()]
     assert records[0]["kind"] == "analogy" and records[0]["results"][0]["word"] == "queen"

@@ -470,8 +470,9 @@ def plot_loss(training_log: Any, path: str | os.PathLike[str], *, title: str | N
     ax.grid(True, linewidth=0.4, alpha=0.4)
     ax.margins(x=0.03, y=0.1)
     first, last = epochs[0]["loss"], epochs[-1]["loss"]
-    ax.set_title(
-        title
-        or f"Training loss: {len(epochs)} epoch{'s' if len(epochs) != 1 else ''}, {first:.3f} → {last:.3f}"
-    )
+    if title is None and len(epochs) == 1:
+        title = f"Training loss: 1 epoch, mean {first:.3f}"
+    elif title is None:
+        title = f"Training loss: {len(epochs)} epochs, mean {first:.3f} → {last:.3f}"
+    ax.set_title(title)
     return _save(fig, path)

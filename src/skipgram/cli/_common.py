@@ -132,9 +132,7 @@ def format_cell(value: Any) -> str:
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) or (
-        hasattr(value, "dtype") and value.dtype.kind in "iuf"
-    )
+    return isinstance(value, (int, float)) or (hasattr(value, "dtype") and value.dtype.kind in "iuf")
 
 
 def format_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
@@ -147,18 +145,13 @@ def format_table(rows: Iterable[Sequence[Any]], headers: Sequence[str]) -> str:
         widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
 
     def line(values: Sequence[str]) -> str:
-        out = [
-            v.rjust(w) if num else v.ljust(w)
-            for v, w, num in zip(values, widths, numeric, strict=True)
-        ]
+        out = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
         return "  ".join(out).rstrip()
 
     return "\n".join([line(list(headers)), line(["-" * w for w in widths]), *map(line, cells)])
 
 
-def print_table(
-    rows: Sequence[Sequence[Any]], headers: Sequence[str], file: TextIO | None = None
-) -> None:
+def print_table(rows: Sequence[Sequence[Any]], headers: Sequence[str], file: TextIO | None = None) -> None:
     print(format_table(rows, headers), file=file or sys.stdout)
 
 

@@ -46,8 +46,7 @@ def target_format(to: str | None, output: str) -> str:
         guess = _BY_SUFFIX.get(Path(output).suffix.lower())
         if guess is None:
             raise ParameterError(
-                f"cannot tell the output format from {output!r}; "
-                f"add --to with one of: {', '.join(TARGETS)}"
+                f"cannot tell the output format from {output!r}; add --to with one of: {', '.join(TARGETS)}"
             )
         return guess
     normalized = to.strip().lower().replace("_", "-")

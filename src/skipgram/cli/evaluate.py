@@ -78,9 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     report: dict[str, Any] = {"vectors": args.vectors}
     if run_all or args.analogies is not None:
-        result = analogy_accuracy(
-            wv, args.analogies, restrict_vocab=args.restrict_vocab, method=args.method
-        )
+        result = analogy_accuracy(wv, args.analogies, restrict_vocab=args.restrict_vocab, method=args.method)
         report["analogies"] = {"file": _name(args.analogies, "questions-words.txt (bundled)")}
         report["analogies"].update(to_jsonable(result))
     if run_all or args.similarity:

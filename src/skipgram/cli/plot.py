@@ -37,9 +37,7 @@ def add_parser(subparsers) -> None:
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "vectors", metavar="VECTORS", nargs="?", help="vectors file (for a word map)"
-    )
+    parser.add_argument("vectors", metavar="VECTORS", nargs="?", help="vectors file (for a word map)")
     parser.add_argument("--words", nargs="+", metavar="WORD", help="words to draw")
     parser.add_argument(
         "--top",
@@ -79,9 +77,7 @@ def run(args: argparse.Namespace) -> int:
         summary = {"kind": "loss", "source": args.loss, "output": str(written)}
     else:
         if args.vectors is None:
-            raise ParameterError(
-                "nothing to plot: give VECTORS (with --words or --top) or --loss FILE"
-            )
+            raise ParameterError("nothing to plot: give VECTORS (with --words or --top) or --loss FILE")
         if args.words and args.top:
             raise ParameterError("give either --words or --top, not both")
         wv = load_vectors(args.vectors)

@@ -41,12 +41,8 @@ def add_parser(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_vectors_argument(parser)
-    parser.add_argument(
-        "-k", "--topn", type=positive_int, default=10, help="results per query (10)"
-    )
-    parser.add_argument(
-        "--method", choices=("3cosadd", "3cosmul"), default="3cosadd", type=str.lower
-    )
+    parser.add_argument("-k", "--topn", type=positive_int, default=10, help="results per query (10)")
+    parser.add_argument("--method", choices=("3cosadd", "3cosmul"), default="3cosadd", type=str.lower)
     add_json_argument(parser)
     parser.set_defaults(run=run)
 
@@ -76,9 +72,7 @@ class Session:
         elif text is not None:
             print(text, file=self.out)
 
-    def neighbours(
-        self, query: str, kind: str, pairs, title: str, score_name: str = "cosine"
-    ) -> None:
+    def neighbours(self, query: str, kind: str, pairs, title: str, score_name: str = "cosine") -> None:
         if self.json:
             self.emit({"query": query, "kind": kind, "results": neighbours_as_dicts(pairs)})
         else:

@@ -31,9 +31,7 @@ def add_parser(subparsers) -> None:
     )
     add_vectors_argument(parser)
     parser.add_argument("words", metavar="WORD", nargs="+", help="query word(s)")
-    parser.add_argument(
-        "-k", "--topn", type=positive_int, default=10, help="neighbours per query (10)"
-    )
+    parser.add_argument("-k", "--topn", type=positive_int, default=10, help="neighbours per query (10)")
     parser.add_argument(
         "--negative",
         metavar="W",
