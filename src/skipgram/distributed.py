@@ -246,7 +246,6 @@ class DistributedBackend:
         sync_words = int((setup.extra or {}).get("sync_words", DEFAULT_SYNC_WORDS))
         smallest = max(1, min(b - a for a, b in self.bounds))
         self.rounds = max(1, round(smallest / max(1, sync_words)))
-        self._table = self._round_boundaries(np.asarray(corpus.offsets))
         share = len(self.shard) / max(1, self.n_words)
         sched = setup.schedule
         local = dataclasses.replace(
@@ -258,6 +257,7 @@ class DistributedBackend:
         self._round_counter = 0
         self._broadcast_initial()
         self.inner = inner_backend_factory(local)
+        self._table = self._round_boundaries()
         self.sync_seconds = 0.0
         logger.info(
             "rank %d: words [%d, %d) of %d, %d rounds per epoch",
@@ -269,17 +269,26 @@ class DistributedBackend:
         )
 
     # ------------------------------------------------------------------ positions
-    def _round_boundaries(self, offsets: np.ndarray) -> np.ndarray:
-        """world x (R+1) local word offsets where rounds end, snapped to sentence starts."""
-        table = np.zeros((self.world, self.rounds + 1), dtype=np.int64)
-        for k, (a, b) in enumerate(self.bounds):
-            for r in range(1, self.rounds + 1):
-                raw = a + (b - a) * r / self.rounds
-                j = int(np.searchsorted(offsets, raw, side="left"))
-                snapped = int(offsets[j]) if j < len(offsets) else b
-                table[k, r] = max(table[k, r - 1], min(snapped, b) - a)
-            table[k, self.rounds] = b - a
-        return table
+    def _round_boundaries(self) -> np.ndarray:
+        """world x (R+1) local word offsets where the rounds end, gathered from all ranks.
+
+        Each rank snaps r/R of its shard to the next position where its engine can stop and resume:
+        the engine's chunk boundaries when it has them (``word_bounds``, NumbaBackend), else a
+        sentence start (TorchBackend ends a block there).
+        """
+        stops = getattr(self.inner, "word_bounds", None)
+        stops = np.asarray(stops if stops is not None else self.shard.offsets, dtype=np.int64)
+        n = len(self.shard)
+        row = np.zeros(self.rounds + 1, dtype=np.int64)
+        for r in range(1, self.rounds):
+            j = int(np.searchsorted(stops, n * r / self.rounds, side="left"))
+            row[r] = max(row[r - 1], min(int(stops[j]) if j < len(stops) else n, n))
+        row[self.rounds] = n
+        t = self._torch
+        mine = t.from_numpy(row)
+        gathered = [t.zeros_like(mine) for _ in range(self.world)]
+        self._collective("the round table exchange", lambda: self.dist.all_gather(gathered, mine))
+        return t.stack(gathered).numpy()
 
     def _boundary(self, shard: int, r: int) -> int:
         return int(self._table[shard, r])
