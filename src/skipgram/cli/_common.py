@@ -124,6 +124,8 @@ def print_json(obj: Any, file: TextIO | None = None) -> None:
 
 
 def format_cell(value: Any) -> str:
+    if type(value).__str__ is not float.__str__ and isinstance(value, float):  # a float with its own format
+        return str(value)
     if isinstance(value, float) or (hasattr(value, "dtype") and value.dtype.kind == "f"):
         return f"{float(value):.4f}"
     if value is None:

@@ -115,16 +115,38 @@ def print_result(title: str, result: dict[str, Any]) -> None:
     width = max((len(k) for k in scalars), default=0)
     for key, value in scalars.items():
         print(f"  {key.ljust(width)}  {_pretty(key, value)}")
+    # Flat records (e.g. the semantic/syntactic totals) form one table; lists of records another.
+    flat = {k: v for k, v in result.items() if isinstance(v, dict) and v and not _nested(v)}
+    if flat:
+        print()
+        _print_records([{"name": k, **{c: x for c, x in v.items() if c != "name"}} for k, v in flat.items()])
     for key, value in result.items():
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            headers = list(dict.fromkeys(k for row in value for k in row))
             print()
-            print_table([[row.get(h) for h in headers] for row in value], headers)
+            _print_records(value)
         elif isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
-            headers = list(dict.fromkeys(k for row in value.values() for k in row))
             print()
-            rows = [[name, *(row.get(h) for h in headers)] for name, row in value.items()]
-            print_table(rows, [key, *headers])
+            _print_records([{key: name, **row} for name, row in value.items()])
+
+
+def _nested(value: dict) -> bool:
+    return any(isinstance(v, (dict, list)) for v in value.values())
+
+
+def _print_records(records: list[dict[str, Any]]) -> None:
+    headers = list(dict.fromkeys(k for row in records for k in row))
+    rows = [[_percent(h, row.get(h)) for h in headers] for row in records]
+    print_table(rows, headers)
+
+
+def _percent(key: str, value: Any) -> Any:
+    """Accuracies as percentages; the table right-aligns them with the other numbers."""
+    return _Percent(value) if "accuracy" in key and isinstance(value, float) else value
+
+
+class _Percent(float):
+    def __str__(self) -> str:
+        return f"{float(self):.1%}"
 
 
 def _pretty(key: str, value: Any) -> str:
