@@ -236,7 +236,10 @@ def read_container(
         header = _parse_header(path, handle.read(length), file_size, _PREFIX + length)
         kind = header["kind"]
         if expect_kind is not None and kind != expect_kind:
-            raise _fail(path, f"it holds a {kind!r}, not a {expect_kind!r}")
+            hint = ""
+            if kind == "checkpoint":
+                hint = " (a saved model or checkpoint: load it with Word2Vec.load; its vectors are .wv_)"
+            raise _fail(path, f"it holds a {kind!r}, not a {expect_kind!r}{hint}")
         arrays: dict[str, np.ndarray] = {}
         for name, entry in header["arrays"].items():
             dtype, shape, offset = np.dtype(entry["dtype"]), tuple(entry["shape"]), entry["offset"]

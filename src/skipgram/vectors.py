@@ -25,6 +25,8 @@ COSMUL_EPSILON = 1e-3
 _ROWS_PER_BLOCK = 65536
 # Scores per block (queries × candidates) in batched queries: 16M float32 = 64 MB.
 _SCORES_PER_BLOCK = 1 << 24
+# Columns per chunk in the top-k search of batched queries (see _top_k_rows).
+_CHUNK = 64
 
 Term = str | np.ndarray
 
@@ -49,6 +51,31 @@ def _unit_rows(vectors: np.ndarray) -> np.ndarray:
         norms[norms == 0] = 1.0
         out[start : start + len(block)] = block / norms[:, None].astype(np.float32)
     return out
+
+
+def _top_k_rows(scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``scores``, the columns of the ``k`` largest values and those values, best first.
+
+    A full ``argpartition`` of every row costs more than the matrix product that made it. Instead:
+    the k chunks (of ``_CHUNK`` columns) with the largest maxima hold at least k values >= the k-th
+    largest maximum, so they contain the k best; only those columns and the ragged tail are searched.
+    """
+    rows, n = scores.shape
+    chunks = n // _CHUNK
+    if chunks < 4 * k:
+        best = np.argpartition(scores, n - k, axis=1)[:, n - k :]
+    else:
+        chunk_max = scores[:, : chunks * _CHUNK].reshape(rows, chunks, _CHUNK).max(axis=2)
+        top_chunks = np.argpartition(chunk_max, chunks - k, axis=1)[:, chunks - k :]
+        columns = (top_chunks[:, :, None] * _CHUNK + np.arange(_CHUNK)).reshape(rows, -1)
+        tail = np.arange(chunks * _CHUNK, n)
+        columns = np.concatenate([columns, np.broadcast_to(tail, (rows, len(tail)))], axis=1)
+        values = np.take_along_axis(scores, columns, axis=1)
+        pick = np.argpartition(values, values.shape[1] - k, axis=1)[:, values.shape[1] - k :]
+        best = np.take_along_axis(columns, pick, axis=1)
+    values = np.take_along_axis(scores, best, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(best, order, axis=1), np.take_along_axis(values, order, axis=1)
 
 
 def _check_finite(vectors: np.ndarray, words: Sequence[str]) -> None:
@@ -372,12 +399,8 @@ class KeyedVectors:
             if k <= 0:
                 results.extend([] for _ in range(len(scores)))
                 continue
-            best = np.argpartition(scores, n - k, axis=1)[:, n - k :]
-            values = np.take_along_axis(scores, best, axis=1)
-            order = np.argsort(-values, axis=1, kind="stable")
-            best = np.take_along_axis(best, order, axis=1).tolist()
-            values = np.take_along_axis(values, order, axis=1).tolist()
-            for ids, sims in zip(best, values, strict=True):
+            best, values = _top_k_rows(scores, k)
+            for ids, sims in zip(best.tolist(), values.tolist(), strict=True):
                 results.append([(self._words[i], s) for i, s in zip(ids, sims, strict=True) if s != -np.inf])
         return results
 
