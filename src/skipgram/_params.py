@@ -26,7 +26,7 @@ PARAMETER_CONSTRAINTS = {
     "max_sentence_length": [Interval(int, 1, None)],
     "stop_words": [
         NONE,
-        InstanceOf((str, list, tuple, set, frozenset), "None, 'english' or a list of words"),
+        InstanceOf((str, list, tuple, set, frozenset), "'english' or a list of words"),
     ],
     "batch_words": [Interval(int, 1, None)],
     "shrink_windows": [BOOL],

@@ -6,10 +6,13 @@ accumulated in float64 / Python ints, so the mean loss over billions of predicti
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
+import signal
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from ._backend import TrainingHooks
 
@@ -38,6 +41,7 @@ class TrainingMonitor(TrainingHooks):
         self.on_checkpoint = on_checkpoint
         self.loss_curve = loss_curve
         self.stop_requested = False
+        self.interrupted = False
         self._last_checkpoint = time.monotonic()
         self._curve_step = max(1, total_words // CURVE_POINTS)
         self._curve_loss = 0.0
@@ -101,3 +105,27 @@ class TrainingMonitor(TrainingHooks):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+@contextlib.contextmanager
+def deferred_interrupt(monitor: TrainingMonitor) -> Iterator[None]:
+    """Turn the first Ctrl-C into a stop request honoured at the next chunk boundary.
+
+    Raising KeyboardInterrupt wherever it lands could separate "this chunk is trained" from "this
+    chunk is recorded", and a checkpoint would then replay it. A second Ctrl-C interrupts at once.
+    Only the main thread can own signal handlers; elsewhere Ctrl-C behaves as usual.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def request_stop(signum, frame):
+        monitor.stop_requested = monitor.interrupted = True
+        signal.signal(signal.SIGINT, previous)
+        logger.warning("stopping at the next chunk boundary (Ctrl-C again to abort at once)")
+
+    previous = signal.signal(signal.SIGINT, request_stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)

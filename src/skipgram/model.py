@@ -24,7 +24,7 @@ import numpy as np
 from . import sampling
 from ._backend import LearningRateSchedule, TrainingSetup
 from ._params import PARAMETER_CONSTRAINTS, TRAINING_KEYS, check_consistency
-from ._progress import TrainingMonitor
+from ._progress import TrainingMonitor, deferred_interrupt
 from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
 from .errors import CorpusError, ParameterError, TrainingError
@@ -335,6 +335,8 @@ class Word2Vec:
             save_checkpoint(checkpoint, ck)
             monitor.checkpoint_saved()
             logger.info("checkpoint saved to %s (epoch %d, word %d)", checkpoint, epoch + 1, position)
+            if monitor.interrupted:
+                logger.warning("checkpoint saved to %s; run again with it to resume", checkpoint)
 
         setup_vocab = self.vocab_
         monitor = TrainingMonitor(
@@ -348,42 +350,8 @@ class Word2Vec:
         self.training_log_ = state.training_log
         self.loss_curve_ = state.loss_curve
         try:
-            for epoch in range(state.epoch, params["epochs"]):
-                start_position = state.position if epoch == state.epoch else 0
-                began = time.perf_counter()
-                try:
-                    result = backend.train_epoch(epoch, start_position, monitor)
-                except KeyboardInterrupt:
-                    position = getattr(backend, "last_position", start_position)
-                    if checkpoint is not None and writes:
-                        backend.pull()
-                        save(epoch, position)
-                        logger.warning("interrupted: checkpoint saved to %s; fit again to resume", checkpoint)
-                    raise
-                seconds = time.perf_counter() - began
-                monitor.flush_curve()
-                if result.position < words_per_epoch:  # stopped by should_stop
-                    save(epoch, result.position)
-                    break
-                info = _epoch_record(epoch, result, seconds, encoded, start_position, words_per_epoch)
-                info["lr"] = setup.schedule.at((epoch + 1) * words_per_epoch)
-                state.training_log.append(info)
-                logger.info(
-                    "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
-                    epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
-                    info["effective_words_per_second"], seconds,
-                )  # fmt: skip
-                if not np.isfinite(info["loss"]):
-                    raise TrainingError(
-                        f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
-                        f"try a smaller lr than {params['lr']}"
-                    )
-                backend.pull()
-                self.input_vectors_, self.output_vectors_ = setup.input_vectors, setup.output_vectors
-                save(epoch + 1, 0)
-                if any(bool(callback(self, info)) for callback in callbacks):
-                    logger.info("a callback stopped training after epoch %d", epoch + 1)
-                    break
+            with deferred_interrupt(monitor):
+                self._run_epochs(backend, setup, params, state, monitor, save, callbacks)
         finally:
             monitor.close()
         backend.pull()
@@ -391,6 +359,42 @@ class Word2Vec:
         self.output_vectors_ = setup.output_vectors
         self.loss_history_ = [entry["loss"] for entry in state.training_log]
         self.wv_ = self._vectors(params)
+
+    def _run_epochs(self, backend, setup, params, state, monitor, save, callbacks) -> None:
+        """The epoch loop: train, record, check, checkpoint, call back."""
+        words_per_epoch = len(setup.corpus)
+        for epoch in range(state.epoch, params["epochs"]):
+            start_position = state.position if epoch == state.epoch else 0
+            began = time.perf_counter()
+            result = backend.train_epoch(epoch, start_position, monitor)
+            seconds = time.perf_counter() - began
+            monitor.flush_curve()
+            if result.position < words_per_epoch:  # the backend stopped at a safe point on request
+                backend.pull()
+                save(epoch, result.position)
+                if monitor.interrupted:
+                    logger.warning("interrupted at epoch %d, word %d", epoch + 1, result.position)
+                    raise KeyboardInterrupt
+                return
+            info = _epoch_record(epoch, result, seconds, setup.corpus, start_position, words_per_epoch)
+            info["lr"] = setup.schedule.at((epoch + 1) * words_per_epoch)
+            state.training_log.append(info)
+            logger.info(
+                "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
+                epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
+                info["effective_words_per_second"], seconds,
+            )  # fmt: skip
+            if not np.isfinite(info["loss"]):
+                raise TrainingError(
+                    f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
+                    f"try a smaller lr than {params['lr']}"
+                )
+            backend.pull()
+            self.input_vectors_, self.output_vectors_ = setup.input_vectors, setup.output_vectors
+            save(epoch + 1, 0)
+            if any(bool(callback(self, info)) for callback in callbacks):
+                logger.info("a callback stopped training after epoch %d", epoch + 1)
+                return
 
     def _vectors(self, params):
         from .vectors import KeyedVectors
