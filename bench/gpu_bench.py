@@ -183,6 +183,7 @@ def main(argv=None) -> int:
     p.add_argument("--negatives", default="per_pair", choices=["per_pair", "shared"])
     p.add_argument("--precision", default="float32", choices=["float32", "bf16"])
     p.add_argument("--block-words", type=int, default=None)
+    p.add_argument("--row-cap", type=float, default=None, help="cap on summed updates per row per batch")
     p.add_argument("--threads", type=int, default=None, help="CPU threads for torch")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-eval", action="store_true")
@@ -203,6 +204,7 @@ def main(argv=None) -> int:
     extra = {"negatives": args.negatives, "precision": args.precision}
     if args.block_words:
         extra["block_words"] = args.block_words
+    extra["row_cap"] = args.row_cap
     setup = TrainingSetup(
         corpus=Corpus(ids, offsets),
         counts=counts,
@@ -269,9 +271,7 @@ def main(argv=None) -> int:
         if not (data_dir / "questions-words.txt").exists():
             data_dir = HERE.parent / "src" / "skipgram" / "data"
         results.update(score(words, setup.input_vectors, data_dir))
-        print(
-            f"analogy {results['analogy']:.2f} %, WordSim-353 Spearman {results['wordsim353']:.3f}"
-        )
+        print(f"analogy {results['analogy']:.2f} %, WordSim-353 Spearman {results['wordsim353']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
     return 0

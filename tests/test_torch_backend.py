@@ -12,9 +12,7 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip(
-    "torch", reason="the torch backend tests need PyTorch (skipgram[torch])"
-)
+torch = pytest.importorskip("torch", reason="the torch backend tests need PyTorch (skipgram[torch])")
 
 from skipgram._backend import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
 from skipgram.errors import ParameterError  # noqa: E402
@@ -347,9 +345,7 @@ def test_cbow_windows_match_reference():
     ids = torch.as_tensor(corpus.ids).long()
     b = torch.tensor([2, 1, 2, 2, 1, 2, 1, 2, 2, 1, 1, 2, 2, 2, 1])
     centers, ctx, mask = cbow_windows(ids, sid, b, 2)
-    got = {
-        c: sorted(row[m].tolist()) for c, row, m in zip(centers.tolist(), ctx, mask, strict=True)
-    }
+    got = {c: sorted(row[m].tolist()) for c, row, m in zip(centers.tolist(), ctx, mask, strict=True)}
     expected = {}
     for center, context in reference_pairs(SENTENCES, b.tolist()):
         expected.setdefault(center, []).append(context)
@@ -369,9 +365,7 @@ def test_noise_draws_follow_the_setups_distribution():
     counts = np.array([1000, 300, 100, 30, 10, 5], dtype=np.int64)
     noise = noise_probabilities(counts, 0.75)
     prob, alias = alias_table(noise)
-    draws = sample_noise(
-        torch.as_tensor(prob), torch.as_tensor(alias).long(), (400_000,), torch.Generator()
-    )
+    draws = sample_noise(torch.as_tensor(prob), torch.as_tensor(alias).long(), (400_000,), torch.Generator())
     freq = np.bincount(draws.numpy(), minlength=len(counts)) / 400_000
     np.testing.assert_allclose(freq, noise, atol=0.004)
 
@@ -414,10 +408,7 @@ def test_planted_clusters_give_sensible_neighbours(loss, architecture, extra):
     corpus, vocab_size, per_cluster = planted_clusters()
     setup = make_setup(corpus, vocab_size, loss=loss, architecture=architecture, extra=extra)
     _, results = train(setup)
-    assert (
-        results[-1].loss_sum / results[-1].n_predictions
-        < results[0].loss_sum / results[0].n_predictions
-    )
+    assert results[-1].loss_sum / results[-1].n_predictions < results[0].loss_sum / results[0].n_predictions
     accuracy, same, other = cluster_quality(setup.input_vectors, per_cluster)
     assert accuracy == 1.0
     assert same > other + 0.3
@@ -537,3 +528,31 @@ def test_missing_torch_gives_the_install_hint():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert out.stdout.strip() == TORCH_MISSING
+
+
+def test_word2vec_end_to_end_with_the_torch_backend_agrees_with_numba():
+    model_module = pytest.importorskip("skipgram.model", reason="Word2Vec is not there yet")
+    rng = np.random.default_rng(0)
+    sentences = [[f"w{c}_{i}" for i in rng.integers(0, 8, 12)] for c in rng.integers(0, 4, 1500)]
+    fitted = {}
+    for backend in ("torch", "numba"):
+        fitted[backend] = model_module.Word2Vec(
+            vector_size=16, window=4, min_count=1, sample=0, epochs=3, backend=backend, workers=1,
+            batch_size=256, seed=1, progress=False, device="cpu" if backend == "torch" else None,
+        ).fit(sentences)  # fmt: skip
+    torch_model_, numba_model = fitted["torch"], fitted["numba"]
+    assert torch_model_.vocab_.words == numba_model.vocab_.words  # same vocabulary and ids
+    # the same objective on the same tables and schedule: the mean losses agree closely
+    np.testing.assert_allclose(torch_model_.loss_history_, numba_model.loss_history_, rtol=0.05)
+    for word, _ in torch_model_.wv_.most_similar("w2_3")[:5]:
+        assert word.startswith("w2_")
+
+
+def test_row_cap_scales_only_rows_seen_more_often_than_the_cap(tiny):
+    w_in, w_out, centers, targets, negatives = tiny
+    capped, plain = torch_model(w_in, w_out), torch_model(w_in, w_out)
+    args = {"centers": t(centers), "targets": t(targets), "negatives": t(negatives)}
+    _, g_plain, _ = step_gradients(plain, **args)
+    _, g_capped, _ = step_gradients(capped, row_cap=1.0, **args)
+    np.testing.assert_allclose(g_capped[0], g_plain[0])  # centre 0 occurs once: unchanged
+    np.testing.assert_allclose(g_capped[3], g_plain[3] / 2)  # centre 3 occurs twice: halved

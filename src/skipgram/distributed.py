@@ -229,8 +229,10 @@ class DistributedBackend:
     """
 
     def __init__(self, inner_backend_factory: Callable[[TrainingSetup], object], setup: TrainingSetup):
-        if not is_distributed():
-            raise TrainingError("DistributedBackend needs an initialised process group (init()).")
+        if not is_distributed() and not init(setup.device):
+            raise TrainingError(
+                "DistributedBackend needs a process group of more than one rank: launch with torchrun."
+            )
         import torch
 
         self._torch = torch
@@ -253,6 +255,7 @@ class DistributedBackend:
             corpus=self.shard,
             schedule=LearningRateSchedule(sched.start, sched.end, max(1, round(sched.total_words * share))),
             seed=(int(setup.seed) + 1_000_003 * self.rank) & 0xFFFFFFFF,
+            device=device_for_rank(setup.device),
         )
         self._round_counter = 0
         self._broadcast_initial()

@@ -45,7 +45,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 4096  # predictions per minibatch when the setup leaves it to the backend
 DEFAULT_BLOCK_WORDS = {"cuda": 1 << 21, "cpu": 1 << 18}  # corpus words per pair-generation block
-SHARED_POOL = 256  # noise words per minibatch with negatives="shared"
+SHARED_POOL = 256
+DEFAULT_ROW_CAP = None  # opt-in cap on summed updates per row per minibatch (SkipGramModel.sgd_step)
 
 
 def resolve_device(requested: str | None) -> torch.device:
@@ -76,9 +77,7 @@ def block_end(
     """End of the block starting at ``start``: the first sentence start at or after
     ``start + block_words`` (or ``limit`` if sooner), so no window is cut; a plain cut for a
     giant sentence."""
-    target = (
-        start + block_words if limit is None else min(start + block_words, max(limit, start + 1))
-    )
+    target = start + block_words if limit is None else min(start + block_words, max(limit, start + 1))
     if target >= n_words:
         return n_words
     k = int(np.searchsorted(offsets, target, side="left"))
@@ -140,9 +139,7 @@ def cbow_windows(ids, sid, b, window: int):
     """
     n = ids.shape[0]
     device = ids.device
-    shifts = torch.cat(
-        [torch.arange(-window, 0, device=device), torch.arange(1, window + 1, device=device)]
-    )
+    shifts = torch.cat([torch.arange(-window, 0, device=device), torch.arange(1, window + 1, device=device)])
     pos = torch.arange(n, device=device).unsqueeze(1) + shifts.unsqueeze(0)
     inside = (pos >= 0) & (pos < n)
     pos = pos.clamp(0, max(n - 1, 0))
@@ -176,10 +173,10 @@ class TorchBackend:
         self.shared_pool = int(extra.get("shared_pool", SHARED_POOL))
         self.block_words = int(extra.get("block_words", DEFAULT_BLOCK_WORDS[self.device.type]))
         precision = extra.get("precision", "float32")
-        self.autocast_dtype = (
-            torch.bfloat16 if precision == "bf16" and self.device.type == "cuda" else None
-        )
+        self.autocast_dtype = torch.bfloat16 if precision == "bf16" and self.device.type == "cuda" else None
         self.batch_size = int(setup.batch_size or DEFAULT_BATCH_SIZE)
+        cap = extra.get("row_cap", DEFAULT_ROW_CAP)
+        self.row_cap = None if cap is None else float(cap)
         if self.device.type == "cpu" and setup.workers:
             torch.set_num_threads(max(1, int(setup.workers)))
         self.timings = {"batching": 0.0, "step": 0.0}
@@ -232,9 +229,7 @@ class TorchBackend:
             end = block_end(offsets, position, n_words, self.block_words, limit)
             block = self._train_block(epoch, position, end, n_words, corpus, offsets)
             result.add(block)
-            hooks.on_progress(
-                block.words, block.effective_words, block.loss_sum, block.n_predictions
-            )
+            hooks.on_progress(block.words, block.effective_words, block.loss_sum, block.n_predictions)
             position = end
             if hooks.wants_safe_point():
                 self.pull()
@@ -290,14 +285,10 @@ class TorchBackend:
             scale = 1.0
             if s.loss == "negative":
                 if self.negatives_mode == "shared":
-                    negatives = sample_noise(
-                        self.alias_prob, self.alias_index, (self.shared_pool,), gen
-                    )
+                    negatives = sample_noise(self.alias_prob, self.alias_index, (self.shared_pool,), gen)
                     scale = k / self.shared_pool
                 else:
-                    negatives = sample_noise(
-                        self.alias_prob, self.alias_index, (sel.numel(), k), gen
-                    )
+                    negatives = sample_noise(self.alias_prob, self.alias_index, (sel.numel(), k), gen)
             loss = self.model.sgd_step(
                 None if centers is None else centers[sel],
                 tgt,
@@ -309,6 +300,7 @@ class TorchBackend:
                 context_mask=None if ctx_mask is None else ctx_mask[sel],
                 softmax_chunk=softmax_chunk,
                 autocast_dtype=self.autocast_dtype,
+                row_cap=self.row_cap,
             )
             loss_total += loss
         loss_sum = float(loss_total)  # one synchronisation per block
@@ -330,9 +322,6 @@ class TorchBackend:
 
 def _shareable(*arrays) -> bool:
     return all(
-        isinstance(a, np.ndarray)
-        and a.dtype == np.float32
-        and a.flags.c_contiguous
-        and a.flags.writeable
+        isinstance(a, np.ndarray) and a.dtype == np.float32 and a.flags.c_contiguous and a.flags.writeable
         for a in arrays
     )

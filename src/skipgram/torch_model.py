@@ -135,6 +135,7 @@ class SkipGramModel(nn.Module):
         context_mask=None,
         softmax_chunk: int = 1024,
         autocast_dtype=None,
+        row_cap: float | None = None,
     ) -> torch.Tensor:
         """One SGD step on the batch; returns the summed loss (a 0-d tensor, not synchronised).
 
@@ -154,19 +155,40 @@ class SkipGramModel(nn.Module):
         if loss == "softmax":
             loss_sum, grad_h = _softmax_step(h, targets, w_out, lr, softmax_chunk, autocast_dtype)
         else:
-            loss_sum, grad_h = _negative_step(h, targets, negatives, w_out, lr, shared_scale)
+            loss_sum, grad_h = _negative_step(h, targets, negatives, w_out, lr, shared_scale, row_cap)
 
         if context_ids is None:
-            w_in.index_add_(0, centers, grad_h, alpha=-lr)
+            rows, grads = centers, grad_h
         else:
             rows = context_ids[context_mask]
-            counts = context_mask.sum(1)
-            w_in.index_add_(0, rows, grad_h.repeat_interleave(counts, dim=0), alpha=-lr)
+            grads = grad_h.repeat_interleave(context_mask.sum(1), dim=0)
+        if row_cap is not None:
+            grads = grads * _cap_scale(rows, None, w_in.shape[0], row_cap)[rows].unsqueeze(-1)
+        w_in.index_add_(0, rows, grads, alpha=-lr)
         return loss_sum
 
 
-def _negative_step(h, targets, negatives, w_out, lr, shared_scale):
+def _cap_scale(rows, weights, n_rows, cap):
+    """Per-row factor min(1, cap / occurrences) for a batch's update rows (weights: occurrences)."""
+    counts = torch.bincount(rows, weights=weights, minlength=n_rows)
+    return (cap / counts.clamp_min(cap)).to(torch.float32)
+
+
+def _negative_step(h, targets, negatives, w_out, lr, shared_scale, row_cap=None):
     """Negative sampling: update W' in place, return (loss_sum, dL/dh)."""
+    scale = None
+    if row_cap is not None:
+        if negatives.dim() == 1:  # a pool row takes B·k/S updates at once
+            rows = torch.cat([targets, negatives])
+            weights = torch.cat(
+                [
+                    torch.ones_like(targets, dtype=h.dtype),
+                    torch.full_like(negatives, h.shape[0] * shared_scale, dtype=h.dtype),
+                ]
+            )
+        else:
+            rows, weights = torch.cat([targets, negatives.reshape(-1)]), None
+        scale = _cap_scale(rows, weights, w_out.shape[0], row_cap)
     out_pos = w_out[targets]
     s_pos = (h * out_pos).sum(-1)
     g_pos = torch.sigmoid(s_pos) - 1.0  # dL/ds for the true target
@@ -180,6 +202,8 @@ def _negative_step(h, targets, negatives, w_out, lr, shared_scale):
         loss_sum = loss_sum + (F.softplus(scores) * keep).sum()
         grad_h = grad_h + g_neg @ out_neg
         grad_neg = g_neg.T @ h  # S x D
+        if scale is not None:
+            grad_neg = grad_neg * scale[negatives].unsqueeze(-1)
         w_out.index_add_(0, negatives, grad_neg, alpha=-lr)
     else:
         out_neg = w_out[negatives]  # B x k x D
@@ -189,8 +213,13 @@ def _negative_step(h, targets, negatives, w_out, lr, shared_scale):
         loss_sum = loss_sum + (F.softplus(scores) * keep).sum()
         grad_h = grad_h + torch.bmm(g_neg.unsqueeze(1), out_neg).squeeze(1)
         grad_neg = g_neg.unsqueeze(-1) * h.unsqueeze(1)
+        if scale is not None:
+            grad_neg = grad_neg * scale[negatives].unsqueeze(-1)
         w_out.index_add_(0, negatives.reshape(-1), grad_neg.reshape(-1, h.shape[1]), alpha=-lr)
-    w_out.index_add_(0, targets, g_pos.unsqueeze(-1) * h, alpha=-lr)
+    grad_pos = g_pos.unsqueeze(-1) * h
+    if scale is not None:
+        grad_pos = grad_pos * scale[targets].unsqueeze(-1)
+    w_out.index_add_(0, targets, grad_pos, alpha=-lr)
     return loss_sum, grad_h
 
 
