@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 from ._backend import Backend, TrainingSetup
+from .distributed import is_main_process, launched_by_torchrun
+
+__all__ = ["is_main_process", "make_backend"]
 
 TORCH_HINT = "the torch backend needs PyTorch: pip install 'skipgram[torch]'"
-
-
-def launched_distributed() -> bool:
-    """True when started by ``torchrun`` (or another launcher) with more than one process."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1
-
-
-def is_main_process() -> bool:
-    """Only rank 0 writes files and shows progress."""
-    return int(os.environ.get("RANK", "0")) == 0
 
 
 def _factory(name: str):
@@ -36,7 +27,7 @@ def _factory(name: str):
 def make_backend(setup: TrainingSetup, name: str) -> Backend:
     """The backend ``name`` for ``setup``, wrapped for data-parallel training under a launcher."""
     factory = _factory(name)
-    if launched_distributed():
+    if launched_by_torchrun():
         from .distributed import DistributedBackend
 
         return DistributedBackend(factory, setup)

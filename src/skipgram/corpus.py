@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._atomic import atomic_write
+from ._memory import fresh_strings
 from ._validation import Interval, Options, validate_params
 from .errors import CorpusError, ParameterError
 from .vocab import Vocabulary, _ProvisionalIds
@@ -652,6 +653,8 @@ def scan(
         # provisional id -> final id, or -1 for a pruned word
         final = np.fromiter(map(vocab.index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
         del words, counter
+        # Re-allocate the kept words so that the arenas of the freed tokens can go back to the OS.
+        vocab = Vocabulary(fresh_strings(vocab.words), vocab.counts, vocab.raw_total)
         if scratch is None:
             encoded = _remap_in_place(store, batches, final, raw_words)
         else:

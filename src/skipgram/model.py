@@ -23,6 +23,7 @@ import numpy as np
 
 from . import sampling
 from ._backend import LearningRateSchedule, TrainingSetup
+from ._memory import release_free_memory
 from ._params import PARAMETER_CONSTRAINTS, TRAINING_KEYS, check_consistency
 from ._progress import TrainingMonitor, deferred_interrupt
 from ._validation import validate_params
@@ -86,7 +87,7 @@ class Word2Vec:
         Torch device (``"cuda"``, ``"cpu"``...); default CUDA when present.
     batch_size : int or None
         Pairs per minibatch for ``loss="softmax"`` (default 256) and for the torch backend
-        (default 65536).
+        (default 4096; larger batches need a smaller lr).
     allow_slow_softmax : bool, default False
         Train the full softmax even when the cost model predicts more than an hour per epoch.
     cache_dir : path or None
@@ -198,7 +199,7 @@ class Word2Vec:
         if params["workers"] is None:
             params["workers"] = _available_cores()
         if params["batch_size"] is None:
-            params["batch_size"] = 65536 if params["backend"] == "torch" else 256
+            params["batch_size"] = 4096 if params["backend"] == "torch" else 256
         if params["cache_dir"] is not None:
             params["cache_dir"] = os.fspath(params["cache_dir"])
         return params
@@ -251,6 +252,7 @@ class Word2Vec:
                 stop_words=params["stop_words"],
                 cache_dir=cache_dir,
             )
+            release_free_memory()
             logger.info(
                 "vocabulary: %d words from %d tokens (%d kept for training) in %.1f s",
                 len(vocab), encoded.raw_words, len(encoded), time.perf_counter() - start,

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from ..backends import is_main_process
+from ..distributed import is_main_process, shutdown
 from ._common import positive_int
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if stop_words and stop_words != "english":
         stop_words = Path(stop_words).read_text(encoding="utf-8").split()
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
-    if not args.verbose:  # one line per epoch on stderr; -v shows everything
+    if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
         model_log = logging.getLogger("skipgram.model")
         model_log.setLevel(logging.INFO)
         model_log.addHandler(_stderr_handler())
@@ -164,7 +164,10 @@ def run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         progress=not args.no_progress and sys.stderr.isatty(),
     )
-    model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
+    try:
+        model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
+    finally:
+        shutdown()  # leave the process group, if torchrun started one
     if not is_main_process():
         return 0
     if fmt == "native":
