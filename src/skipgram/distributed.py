@@ -33,6 +33,7 @@ import dataclasses
 import datetime
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable
 
@@ -62,10 +63,13 @@ def launched_by_torchrun() -> bool:
 
 
 def is_distributed() -> bool:
-    """True when a process group of more than one rank is initialised."""
-    try:
-        dist = _dist()
-    except ImportError:
+    """True when a process group of more than one rank is initialised.
+
+    A process group exists only if ``torch.distributed`` was imported, so this never imports torch
+    (a numba-only run would otherwise pay ~200 MB of resident memory just to ask).
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is None:
         return False
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
@@ -136,10 +140,9 @@ def device_for_rank(device: str | None) -> str | None:
 
 
 def shutdown() -> None:
-    """Leave the process group (safe to call when none is initialised)."""
-    try:
-        dist = _dist()
-    except ImportError:
+    """Leave the process group (safe to call when none is initialised; never imports torch)."""
+    dist = sys.modules.get("torch.distributed")
+    if dist is None:
         return
     if dist.is_available() and dist.is_initialized():
         dist.destroy_process_group()

@@ -378,6 +378,11 @@ class Word2Vec:
                     logger.warning("interrupted at epoch %d, word %d", epoch + 1, result.position)
                     raise KeyboardInterrupt
                 return
+            if result.n_predictions == 0 and start_position == 0:
+                raise CorpusError(
+                    f"epoch {epoch + 1} made no training pairs: no sentence has two words left after "
+                    f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
+                )
             info = _epoch_record(epoch, result, seconds, setup.corpus, start_position, words_per_epoch)
             info["lr"] = setup.schedule.at((epoch + 1) * words_per_epoch)
             state.training_log.append(info)

@@ -25,6 +25,7 @@ from ._suggest import unknown_word_message
 from ._validation import NONE, Interval, validate_params
 from .datasets import DATA_DIR
 from .errors import CorpusError, ParameterError
+from .reading import _token_batches, as_sentences
 
 __all__ = ["Vocabulary", "load_stop_words"]
 
@@ -162,8 +163,6 @@ class Vocabulary:
         >>> Vocabulary.build([["a", "b", "a"]], min_count=2).words
         ['a']
         """
-        from .corpus import _token_batches, as_sentences  # corpus imports this module
-
         cls._validate(min_count, max_vocab_size)
         counter = _ProvisionalIds()
         for tokens, _ in _token_batches(as_sentences(sentences)):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import os
 import sys
@@ -173,3 +174,32 @@ def print_neighbours(
     print(title, file=out)
     rows = [(rank, word, float(score)) for rank, (word, score) in enumerate(pairs, 1)]
     print(format_table(rows, ("rank", "word", score_name)), file=out)
+
+
+class _CurrentStream(logging.StreamHandler):
+    """Writes to whatever ``sys.stdout``/``sys.stderr`` is at the time of the record (test captures,
+    redirections), not the stream that existed when the handler was made."""
+
+    def __init__(self, name: str, prefix: str = ""):
+        super().__init__()
+        self.stream_name = name
+        self.setFormatter(logging.Formatter(prefix + "%(message)s"))
+
+    @property
+    def stream(self):
+        return getattr(sys, self.stream_name)
+
+    @stream.setter
+    def stream(self, value):  # StreamHandler.__init__ assigns it; the property decides
+        pass
+
+
+def show_training_log(stream_name: str = "stderr", prefix: str = "") -> None:
+    """Print the model's one-line-per-epoch log on ``sys.<stream_name>`` (once, however often called)."""
+    model_log = logging.getLogger("skipgram.model")
+    model_log.setLevel(logging.INFO)
+    model_log.propagate = False
+    for handler in list(model_log.handlers):
+        if isinstance(handler, _CurrentStream):
+            model_log.removeHandler(handler)
+    model_log.addHandler(_CurrentStream(stream_name, prefix))

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import time
 
-from ._common import positive_int
+from ._common import positive_int, show_training_log
 
 NEIGHBOUR_WORDS = ("king", "france", "computer", "music", "river")
 ANALOGY = ("man", "king", "woman")  # man is to king as woman is to ? (queen)
@@ -39,12 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"training on {demo_corpus_path().name} (bundled, 2.5M words of Wikipedia, CC BY-SA) ...")
     if not args.verbose:
-        model_log = logging.getLogger("skipgram.model")
-        model_log.setLevel(logging.INFO)
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("  %(message)s"))
-        model_log.addHandler(handler)
-        model_log.propagate = False
+        show_training_log("stdout", prefix="  ")
     began = time.perf_counter()
     model = Word2Vec(epochs=args.epochs, workers=args.workers, progress=sys.stderr.isatty())
     model.fit(demo_corpus_path())

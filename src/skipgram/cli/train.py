@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 from ..distributed import is_main_process, shutdown
-from ._common import positive_int
+from ._common import positive_int, show_training_log
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
 
@@ -133,10 +132,7 @@ def run(args: argparse.Namespace) -> int:
         stop_words = Path(stop_words).read_text(encoding="utf-8").split()
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
     if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
-        model_log = logging.getLogger("skipgram.model")
-        model_log.setLevel(logging.INFO)
-        model_log.addHandler(_stderr_handler())
-        model_log.propagate = False
+        show_training_log("stderr")
     model = Word2Vec(
         vector_size=args.vector_size,
         window=args.window,
@@ -183,9 +179,3 @@ def run(args: argparse.Namespace) -> int:
         f"{last.get('words_per_second', 0):,.0f} words/s"
     )
     return 0
-
-
-def _stderr_handler() -> logging.Handler:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    return handler
