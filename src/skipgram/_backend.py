@@ -104,9 +104,7 @@ class EpochResult:
 class TrainingHooks:
     """Callbacks from a backend to the model; this base class does nothing."""
 
-    def on_progress(
-        self, words: int, effective_words: int, loss_sum: float, n_predictions: int
-    ) -> None:
+    def on_progress(self, words: int, effective_words: int, loss_sum: float, n_predictions: int) -> None:
         """Counters since the previous call."""
 
     def wants_safe_point(self) -> bool:

@@ -82,9 +82,7 @@ NONE = InstanceOf((type(None),), "None")
 BOOL = InstanceOf((bool,), "a bool")
 
 
-def validate_params(
-    params: Mapping[str, Any], constraints: Mapping[str, Sequence[Any]], owner: str
-) -> None:
+def validate_params(params: Mapping[str, Any], constraints: Mapping[str, Sequence[Any]], owner: str) -> None:
     """Raise :class:`ParameterError` for the first parameter that meets none of its constraints.
 
     Examples
@@ -105,6 +103,4 @@ def validate_params(
             expected = str(allowed[0])
         else:
             expected = ", ".join(str(c) for c in allowed[:-1]) + " or " + str(allowed[-1])
-        raise ParameterError(
-            f"The {name!r} parameter of {owner} must be {expected}; got {value!r}."
-        )
+        raise ParameterError(f"The {name!r} parameter of {owner} must be {expected}; got {value!r}.")
