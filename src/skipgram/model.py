@@ -353,7 +353,7 @@ class Word2Vec:
         self.loss_curve_ = state.loss_curve
         try:
             with deferred_interrupt(monitor):
-                self._run_epochs(backend, setup, params, state, monitor, save, callbacks)
+                self._run_epochs(backend, setup, params, state, monitor, save, callbacks, checkpoint)
         finally:
             monitor.close()
         backend.pull()
@@ -362,7 +362,7 @@ class Word2Vec:
         self.loss_history_ = [entry["loss"] for entry in state.training_log]
         self.wv_ = self._vectors(params)
 
-    def _run_epochs(self, backend, setup, params, state, monitor, save, callbacks) -> None:
+    def _run_epochs(self, backend, setup, params, state, monitor, save, callbacks, save_to) -> None:
         """The epoch loop: train, record, check, checkpoint, call back."""
         words_per_epoch = len(setup.corpus)
         for epoch in range(state.epoch, params["epochs"]):
@@ -376,6 +376,8 @@ class Word2Vec:
                 save(epoch, result.position)
                 if monitor.interrupted:
                     logger.warning("interrupted at epoch %d, word %d", epoch + 1, result.position)
+                    if save_to is None:
+                        logger.warning("no checkpoint was requested, so this run cannot be resumed")
                     raise KeyboardInterrupt
                 return
             if result.n_predictions == 0 and start_position == 0:
