@@ -169,6 +169,26 @@ def window_contexts(sentence, length, pos, window, shrink, state, out):
     return m
 
 
+@njit(inline="always")
+def context_mean(w_in, contexts, m, out):
+    """``out`` = the mean of rows ``contexts[:m]`` of W (CBOW's hidden vector h)."""
+    out[:] = 0.0
+    for j in range(m):
+        for d in range(out.shape[0]):
+            out[d] += w_in[contexts[j], d]
+    inv = np.float32(1.0 / m)
+    for d in range(out.shape[0]):
+        out[d] *= inv
+
+
+@njit(inline="always")
+def add_to_rows(w_in, contexts, m, grad):
+    """Add ``grad`` to rows ``contexts[:m]`` of W: each context word gets the whole gradient of h."""
+    for j in range(m):
+        for d in range(grad.shape[0]):
+            w_in[contexts[j], d] += grad[d]
+
+
 @njit(cache=True, nogil=True, fastmath=True)
 def skipgram_negative_chunk(
     ids, bounds, w_in, w_out, keep_prob, alias_prob, alias_index,
@@ -320,13 +340,7 @@ def cbow_negative_chunk(
             if m == 0:
                 continue
             centre = sentence_buffer[pos]
-            mean[:] = 0.0
-            for j in range(m):
-                for d in range(dim):
-                    mean[d] += w_in[contexts[j], d]
-            inv = np.float32(1.0 / m)
-            for d in range(dim):
-                mean[d] *= inv
+            context_mean(w_in, contexts, m, mean)
             grad_h[:] = 0.0
             loss += negative_update(mean, grad_h, centre, np.float32(1.0), lr, w_out, dim)
             for _ in range(negative):
@@ -334,8 +348,6 @@ def cbow_negative_chunk(
                 if noise == centre:
                     continue
                 loss += negative_update(mean, grad_h, noise, np.float32(0.0), lr, w_out, dim)
-            for j in range(m):
-                for d in range(dim):
-                    w_in[contexts[j], d] += grad_h[d]
+            add_to_rows(w_in, contexts, m, grad_h)
             n_predictions += 1
     return loss, n_predictions, n_effective

@@ -19,7 +19,14 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import negative_update, seed_state, subsample, window_contexts
+from ._kernels import (
+    add_to_rows,
+    context_mean,
+    negative_update,
+    seed_state,
+    subsample,
+    window_contexts,
+)
 
 
 @njit(inline="always")
@@ -97,17 +104,9 @@ def cbow_hierarchical_chunk(
             if m == 0:
                 continue
             centre = sentence_buffer[pos]
-            mean[:] = 0.0
-            for j in range(m):
-                for d in range(dim):
-                    mean[d] += w_in[contexts[j], d]
-            inv = np.float32(1.0 / m)
-            for d in range(dim):
-                mean[d] *= inv
+            context_mean(w_in, contexts, m, mean)
             grad_h[:] = 0.0
             loss += _predict_path(mean, grad_h, centre, codes, points, lengths, lr, w_out, dim)
-            for j in range(m):
-                for d in range(dim):
-                    w_in[contexts[j], d] += grad_h[d]
+            add_to_rows(w_in, contexts, m, grad_h)
             n_predictions += 1
     return loss, n_predictions, n_effective
