@@ -109,5 +109,6 @@ def test_demo_trains_and_shows_neighbours_analogy_and_scores(capsys):
     assert main(["demo", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
     assert "nearest neighbours" in out
+    assert "analogy: good is to better as bad is to" in out
     assert "analogy: man is to king as woman is to" in out
     assert "Google analogies" in out and "WordSim-353 Spearman" in out

@@ -9,12 +9,13 @@ import time
 from ._common import positive_int, show_training_log
 
 NEIGHBOUR_WORDS = ("king", "france", "computer", "music", "river")
-ANALOGY = ("man", "king", "woman")  # man is to king as woman is to ? (queen)
+# a is to b as c is to ?  (worse; queen: the classic, which 2.5M words only half learn: emperor, empress)
+ANALOGIES = (("good", "better", "bad"), ("man", "king", "woman"))
 
 DESCRIPTION = """\
 Train skip-gram vectors on the corpus bundled with skipgram (2.5M words of English Wikipedia), then print
-the nearest neighbours of a few words, one analogy (man : king :: woman : ?) and scores on the bundled
-Google analogy questions and WordSim-353. Takes about a minute on 2 cores.
+the nearest neighbours of a few words, two analogies (good : better :: bad : ?, man : king :: woman : ?)
+and scores on the bundled Google analogy questions and WordSim-353. Takes about a minute on 2 cores.
 """
 
 
@@ -54,9 +55,10 @@ def run(args: argparse.Namespace) -> int:
             neighbours = ", ".join(f"{w} {s:.2f}" for w, s in wv.most_similar(word, topn=6))
             print(f"  {word:>9}: {neighbours}")
 
-    a, b, c = ANALOGY
-    answers = ", ".join(f"{w} {s:.2f}" for w, s in wv.analogy(a, b, c, topn=3))
-    print(f"\nanalogy: {a} is to {b} as {c} is to ... {answers}")
+    print()
+    for a, b, c in ANALOGIES:
+        answers = ", ".join(f"{w} {s:.2f}" for w, s in wv.analogy(a, b, c, topn=3))
+        print(f"analogy: {a} is to {b} as {c} is to ... {answers}")
 
     analogies = analogy_accuracy(wv)
     similarity = similarity_correlation(wv)
