@@ -19,6 +19,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Word2Vec": "model",
     "KeyedVectors": "vectors",
+    "UnknownWordError": "vectors",
     "Vocabulary": "vocab",
     "LineCorpus": "reading",
     "EncodedCorpus": "corpus",
