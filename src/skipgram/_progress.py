@@ -80,8 +80,7 @@ class TrainingMonitor(TrainingHooks):
 
     def on_safe_point(self, epoch: int, position: int) -> None:
         if self.on_checkpoint is not None:
-            self.on_checkpoint(epoch, position)
-            self._last_checkpoint = time.monotonic()
+            self.on_checkpoint(epoch, position)  # the save calls checkpoint_saved()
 
     def should_stop(self) -> bool:
         return self.stop_requested

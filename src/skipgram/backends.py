@@ -7,20 +7,14 @@ from .distributed import is_main_process, launched_by_torchrun
 
 __all__ = ["is_main_process", "make_backend"]
 
-TORCH_HINT = "the torch backend needs PyTorch: pip install 'skipgram[torch]'"
-
 
 def _factory(name: str):
     if name == "numba":
         from ._cpu_trainer import NumbaBackend
 
         return NumbaBackend
-    try:
-        from .torch_backend import TorchBackend
-    except ModuleNotFoundError as exc:
-        if exc.name == "torch":
-            raise ImportError(TORCH_HINT) from None
-        raise
+    from .torch_backend import TorchBackend  # raises ImportError with the install hint without torch
+
     return TorchBackend
 
 

@@ -332,7 +332,7 @@ class Word2Vec:
             monitor.flush_curve()
             state.epoch, state.position = epoch, position
             ck = Checkpoint(
-                params, setup_vocab, setup.input_vectors, setup.output_vectors, state, corpus_info
+                params, self.vocab_, setup.input_vectors, setup.output_vectors, state, corpus_info
             )
             save_checkpoint(checkpoint, ck)
             monitor.checkpoint_saved()
@@ -340,7 +340,6 @@ class Word2Vec:
             if monitor.interrupted:
                 logger.warning("checkpoint saved to %s; run again with it to resume", checkpoint)
 
-        setup_vocab = self.vocab_
         monitor = TrainingMonitor(
             total_words=params["epochs"] * words_per_epoch,
             words_done=state.epoch * words_per_epoch + state.position,
