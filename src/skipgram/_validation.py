@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,8 +60,27 @@ class Options:
     def accepts(self, value: Any) -> bool:
         return isinstance(value, type(self.values[0])) and value in self.values
 
+    def choices(self) -> tuple:
+        return self.values
+
     def __str__(self) -> str:
         return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One of the names a registry holds when the value is checked (engines registered later count)."""
+
+    names: Callable[[], tuple]
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.names()
+
+    def choices(self) -> tuple:
+        return tuple(self.names())
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.names())
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,15 @@ import numpy as np
 from . import sampling
 from ._backend import LearningRateSchedule, TrainingSetup
 from ._memory import release_free_memory
-from ._params import PARAMETER_CONSTRAINTS, TRAINING_KEYS, check_consistency
+from ._params import (
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_LR,
+    MIN_LR_FACTOR,
+    PARAMETER_CONSTRAINTS,
+    TRAINING_KEYS,
+    check_consistency,
+    training_differences,
+)
 from ._progress import TrainingMonitor, deferred_interrupt
 from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
@@ -94,6 +102,17 @@ class Word2Vec:
         Folder for the encoded corpus (memory-mapped); default the system's temporary folder.
     progress : bool, default True
         Show a progress bar (tqdm) on stderr.
+    block_words : int or None
+        Torch engine: corpus words per pair-generation block; default the engine's choice (by device).
+    row_cap : float or None
+        Torch engine: cap on the summed updates one row takes per minibatch (opt-in; default no cap).
+    precision : {"float32", "bf16"}, default "float32"
+        Torch engine: "bf16" computes the full softmax's logits in bfloat16 (on CUDA only).
+    sync_words : int, default 1048576
+        Under ``torchrun``: local corpus words each process trains between two synchronisations.
+
+    A parameter that only some engines use (``device``, ``block_words``, ``row_cap``, ``precision``) must
+    keep its default with another ``backend``. ``skipgram._params`` holds the table of all of them.
 
     Examples
     --------
@@ -135,6 +154,10 @@ class Word2Vec:
         allow_slow_softmax: bool = False,
         cache_dir: str | os.PathLike | None = None,
         progress: bool = True,
+        block_words: int | None = None,
+        row_cap: float | None = None,
+        precision: str = "float32",
+        sync_words: int = 2**20,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -162,6 +185,10 @@ class Word2Vec:
         self.allow_slow_softmax = allow_slow_softmax
         self.cache_dir = cache_dir
         self.progress = progress
+        self.block_words = block_words
+        self.row_cap = row_cap
+        self.precision = precision
+        self.sync_words = sync_words
 
     # --- parameters ----------------------------------------------------------------------------
     @classmethod
@@ -193,13 +220,13 @@ class Word2Vec:
         validate_params(params, PARAMETER_CONSTRAINTS, "Word2Vec")
         check_consistency(params)
         if params["lr"] is None:
-            params["lr"] = 0.05 if params["architecture"] == "cbow" else 0.025
+            params["lr"] = DEFAULT_LR[params["architecture"]]
         if params["min_lr"] is None:
-            params["min_lr"] = params["lr"] * 1e-4
+            params["min_lr"] = params["lr"] * MIN_LR_FACTOR
         if params["workers"] is None:
             params["workers"] = _available_cores()
         if params["batch_size"] is None:
-            params["batch_size"] = 4096 if params["backend"] == "torch" else 256
+            params["batch_size"] = DEFAULT_BATCH_SIZE[params["backend"]]
         if params["cache_dir"] is not None:
             params["cache_dir"] = os.fspath(params["cache_dir"])
         return params
@@ -485,11 +512,7 @@ def _epoch_record(epoch, result, seconds, encoded, start_position, words_per_epo
 
 
 def _check_resumable(saved: dict, requested: dict, path) -> None:
-    different = [
-        f"{key}={saved.get(key)!r} (now {requested.get(key)!r})"
-        for key in TRAINING_KEYS
-        if key not in ("epochs",) and saved.get(key) != requested.get(key)
-    ]
+    different = training_differences(saved, requested)
     if different:
         raise ParameterError(
             f"checkpoint {os.fspath(path)} was made with other parameters: {', '.join(different)}; "

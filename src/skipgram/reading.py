@@ -21,7 +21,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ._validation import Interval, Options, validate_params
+from ._params import constraints
+from ._validation import Options, validate_params
 from .errors import CorpusError, ParameterError
 
 __all__ = ["LineCorpus", "as_sentences"]
@@ -39,7 +40,7 @@ _CUT_BYTES = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
 _CORPUS_CONSTRAINTS = {
-    "max_sentence_length": [Interval(int, 1, None)],
+    **constraints("max_sentence_length"),  # Word2Vec's, from the parameter table
     "errors": [Options(("strict", "replace"))],
 }
 

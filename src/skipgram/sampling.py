@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._params import constraints
+from ._validation import validate_params
 from .errors import ParameterError
 
 __all__ = ["alias_table", "keep_probabilities", "noise_probabilities"]
@@ -42,7 +44,7 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     counts : array of int, shape (V,)
         Corpus count of each word.
     sample : float
-        Threshold, ``>= 0``; ``0`` disables subsampling (all probabilities 1).
+        Threshold in [0, 1] (``Word2Vec``'s ``sample``); ``0`` disables subsampling (all probabilities 1).
 
     Returns
     -------
@@ -54,12 +56,7 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     array([0.03263959, 1.        ], dtype=float32)
     """
     counts = _as_counts(counts)
-    if (
-        isinstance(sample, bool)
-        or not isinstance(sample, (int, float, np.floating))
-        or not (sample >= 0 and np.isfinite(sample))
-    ):
-        raise ParameterError(f"The 'sample' parameter must be a float in the range [0, inf); got {sample!r}.")
+    validate_params({"sample": sample}, constraints("sample"), "keep_probabilities")
     if sample == 0 or counts.size == 0:
         return np.ones(counts.shape, dtype=np.float32)
     threshold = sample * counts.sum()
@@ -81,8 +78,7 @@ def noise_probabilities(counts: np.ndarray, exponent: float = 0.75) -> np.ndarra
     array([0.8, 0.2])
     """
     counts = _as_counts(counts)
-    if isinstance(exponent, bool) or not np.isfinite(exponent):
-        raise ParameterError(f"The 'ns_exponent' parameter must be a finite float; got {exponent!r}.")
+    validate_params({"ns_exponent": exponent}, constraints("ns_exponent"), "noise_probabilities")
     weights = np.zeros_like(counts)
     seen = counts > 0
     weights[seen] = counts[seen] ** float(exponent)

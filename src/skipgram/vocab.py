@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
+from ._params import constraints
 from ._suggest import unknown_word_message
-from ._validation import NONE, Interval, validate_params
+from ._validation import validate_params
 from .datasets import DATA_DIR
 from .errors import CorpusError, ParameterError
 from .reading import _token_batches, as_sentences
@@ -31,10 +32,7 @@ __all__ = ["Vocabulary", "load_stop_words"]
 
 logger = logging.getLogger(__name__)
 
-_CONSTRAINTS = {
-    "min_count": [Interval(int, 1, None)],
-    "max_vocab_size": [NONE, Interval(int, 1, None)],
-}
+_CONSTRAINTS = constraints("min_count", "max_vocab_size")  # Word2Vec's, from the parameter table
 
 
 def load_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]:
