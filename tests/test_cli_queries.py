@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import struct
@@ -234,9 +235,22 @@ def test_convert_wrong_target(capsys, tmp_path, native):
     assert not (tmp_path / "x.out").exists()
 
 
-def test_convert_cannot_guess(capsys, tmp_path, native):
-    code, out, err = run(capsys, "convert", native, tmp_path / "x.out")
-    assert_one_line_error(code, out, err, "--to")
+def test_convert_without_a_known_suffix_writes_native_as_train_does(capsys, tmp_path, native, wv):
+    code, out, err = run(capsys, "convert", native, tmp_path / "x.out", "--json")
+    assert code == 0, err
+    assert json.loads(out)["format"] == "native"
+    assert KeyedVectors.load(tmp_path / "x.out").words == wv.words
+
+
+def test_convert_to_gzipped_text(capsys, tmp_path, native, wv):
+    code, out, err = run(capsys, "convert", native, tmp_path / "v.txt.gz", "--json")
+    assert code == 0, err
+    assert json.loads(out)["format"] == "word2vec-text"
+    assert gzip.open(tmp_path / "v.txt.gz", "rt").readline() == "10 5\n"
+    code, out, err = run(capsys, "convert", tmp_path / "v.txt.gz", tmp_path / "back.bin", "--json")
+    assert code == 0, err
+    assert json.loads(out)["input_format"] == "word2vec-text"
+    assert KeyedVectors.load_word2vec_format(tmp_path / "back.bin").words == wv.words
 
 
 def test_convert_missing_input(capsys, tmp_path):

@@ -29,6 +29,7 @@ import numpy as np
 
 from ._atomic import atomic_write
 from .errors import FormatError
+from .word2vec_format import GZIP_MAGIC, read_header
 
 logger = logging.getLogger(__name__)
 
@@ -140,10 +141,9 @@ def describe_foreign(start: bytes) -> str:
         return "it looks like a NumPy .npy file"
     if start[:4] == b"PK\x03\x04":
         return "it looks like a zip archive (for example a NumPy .npz file)"
-    if start[:2] == b"\x1f\x8b":
+    if start[:2] == GZIP_MAGIC:
         return "it looks like a gzip-compressed file"
-    first_line = start.split(b"\n", 1)[0].strip().split()
-    if len(first_line) == 2 and all(part.isdigit() for part in first_line):
+    if read_header(start) is not None:
         return "it looks like a word2vec-format file; load it with KeyedVectors.load_word2vec_format"
     return f"it does not start with the {MAGIC.decode()} magic bytes (starts with {start[:16]!r})"
 

@@ -31,7 +31,6 @@ __all__ = ["plot_loss", "plot_words", "project", "read_training_log"]
 _INSTALL_HINT = "plotting needs matplotlib: pip install 'skipgram[plot]'"
 _TSNE_HINT = "method='tsne' needs scikit-learn: pip install scikit-learn (or use method='pca')"
 _FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf", ".jpg": "jpg", ".jpeg": "jpg"}
-_NATIVE_MAGIC = b"SKIPGRAM"
 
 # Query words get strong colours; their neighbours the same hue, lighter.
 _PALETTE = (
@@ -279,14 +278,10 @@ def _place_labels(fig, ax, texts, points: np.ndarray) -> None:
 
 def _read_record(path: str | os.PathLike[str]) -> tuple[Any, Any]:
     """``(training_log, loss_curve)`` as stored in a native file's metadata or a JSON file."""
+    from .formats import sniff
+
     p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {str(p)!r}")
-    if p.is_dir():
-        raise IsADirectoryError(f"{str(p)!r} is a folder, not a file")
-    with open(p, "rb") as handle:
-        magic = handle.read(len(_NATIVE_MAGIC))
-    if magic == _NATIVE_MAGIC:
+    if sniff(p) == "native":  # raises one clear line for a missing file or a folder
         from .io import read_container
 
         metadata, _ = read_container(p, mmap=True)

@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 # A word longer than this (in bytes) means we are reading float bytes as text: a wrong header.
 _MAX_WORD_BYTES = 4096
+GZIP_MAGIC = b"\x1f\x8b"
 # Characters that may follow the first word of a text-format line; anything else means binary.
 _TEXT_BYTES = frozenset(b"0123456789.-+eEnaNifINF \t\r")
 _ROWS_PER_WRITE = 8192
@@ -87,8 +88,10 @@ def write_word2vec(
 
 @contextlib.contextmanager
 def _file_bytes(path: str | os.PathLike):
-    """The file's bytes: a read-only memory map (no copy); or for ``.gz`` the decompressed bytes."""
-    if os.fspath(path).endswith(".gz"):
+    """The file's bytes: a read-only memory map (no copy); or for a gzip file the decompressed bytes."""
+    with open(path, "rb") as handle:
+        gzipped = handle.read(2) == GZIP_MAGIC  # by the bytes, as skipgram.formats recognises files
+    if gzipped:
         try:
             with gzip.open(path, "rb") as handle:
                 yield handle.read()
@@ -154,29 +157,39 @@ def read_word2vec(
         else:
             start, count, dim = _read_header(data, name)
             if binary is None:
-                binary = _looks_binary(data, start)
+                binary = looks_binary(data, start)
             reader = _read_binary if binary else _read_text
             words, vectors = reader(data, start, count, dim, limit, errors, name)
     return _drop_duplicates(words, vectors, errors, name, binary)
 
 
-def _read_header(data, name: str) -> tuple[int, int, int]:
+def read_header(data) -> int | None:
+    """Where the rows start if ``data`` begins with a word2vec file's ``"V D"`` header line, else None."""
     end = data.find(b"\n", 0, 256)
-    line = data[: end if end >= 0 else 64]
-    parts = line.split()
+    parts = data[: max(end, 0)].split()
     if end < 0 or len(parts) != 2 or not all(p.isdigit() for p in parts):
+        return None
+    return end + 1
+
+
+def _read_header(data, name: str) -> tuple[int, int, int]:
+    start = read_header(data)
+    if start is None:
+        end = data.find(b"\n", 0, 256)
+        line = data[: end if end >= 0 else 64]
         raise FormatError(
             f"{name}: line 1: expected the header 'V D' (vector count and dimension), got "
             f"{bytes(line[:64])!r}; for a GloVe-style text file without a header, pass "
             "no_header=True"
         )
-    count, dim = int(parts[0]), int(parts[1])
+    count, dim = (int(part) for part in data[: start - 1].split())
     if dim < 1:
         raise FormatError(f"{name}: line 1: the header's dimension must be at least 1; got {dim}")
-    return end + 1, count, dim
+    return start, count, dim
 
 
-def _looks_binary(data, start: int) -> bool:
+def looks_binary(data, start: int) -> bool:
+    """Whether the first row (from ``start``) holds raw float bytes rather than text numbers."""
     space = data.find(b" ", start, start + _MAX_WORD_BYTES)
     if space < 0:
         return False

@@ -13,10 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, TextIO
-
-NATIVE_MAGIC = b"SKIPGRAM"
 
 
 def add_vectors_argument(parser: argparse.ArgumentParser, *, nargs: str | None = None) -> None:
@@ -57,46 +54,15 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def check_readable(path: str | os.PathLike[str]) -> Path:
-    """Fail with one clear line (not a bare errno message) when ``path`` is not a readable file."""
-    p = Path(path)
-    if not p.exists():
-        raise FileNotFoundError(f"no such file: {str(p)!r}")
-    if p.is_dir():
-        raise IsADirectoryError(f"{str(p)!r} is a folder, not a file")
-    return p
-
-
-def sniff_format(path: str | os.PathLike[str]) -> str:
-    """Which reader a file needs: ``"native"`` or ``"word2vec"`` (text or binary, maybe gzipped).
-
-    The native format is recognised by its magic bytes, word2vec files by their ``"<count> <dim>"``
-    first line (or a ``.gz`` suffix). Anything else is handed to the native reader, whose error
-    message says what the file looks like instead (a pickle, a .npy file, ...).
-    """
-    p = check_readable(path)
-    with open(p, "rb") as handle:
-        head = handle.read(256)
-    if head.startswith(NATIVE_MAGIC):
-        return "native"
-    fields = head.split(b"\n", 1)[0].split()
-    if (len(fields) == 2 and all(f.isdigit() for f in fields)) or head.startswith(b"\x1f\x8b"):
-        return "word2vec"
-    return "native"
-
-
 def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True):
-    """Load a :class:`~skipgram.vectors.KeyedVectors` from a native or word2vec file.
+    """Load a :class:`~skipgram.vectors.KeyedVectors` of any format (:mod:`skipgram.formats` tells which).
 
     Native files are memory-mapped by default: queries only read the vectors, so a large file costs
     no second copy in memory.
     """
-    from ..vectors import KeyedVectors
+    from .. import formats
 
-    if sniff_format(path) == "native":
-        return KeyedVectors.load(path, mmap=mmap)
-    # binary=None: the reader tells text from binary itself.
-    return KeyedVectors.load_word2vec_format(path, binary=None)
+    return formats.read(path, mmap=mmap)
 
 
 # -------------------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..formats import check_readable
 from ._common import (
     add_json_argument,
     add_vectors_argument,
-    check_readable,
     format_cell,
     load_vectors,
     positive_int,

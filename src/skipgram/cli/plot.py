@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 
 from ..errors import ParameterError
+from ..formats import check_readable
 from ._common import (
     add_json_argument,
-    check_readable,
     load_vectors,
     non_negative_int,
     positive_int,

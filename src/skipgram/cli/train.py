@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from .. import formats
 from .._params import DEFAULT_LR, PARAMETERS, add_flags, flag_values
 from ..distributed import is_main_process, shutdown
+from ..formats import FORMATS, format_from_suffix, suffix_rule
 from ._common import show_training_log
-
-FORMATS = ("native", "word2vec-binary", "word2vec-text")
 
 
 def _description() -> str:
@@ -44,9 +44,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("-o", "--out", required=True, metavar="OUT", help="where to write the vectors")
     p.add_argument(
         "--format",
-        choices=FORMATS,
-        help="file format of OUT (default: from its suffix: .bin word2vec-binary, .txt/.vec "
-        "word2vec-text, anything else native)",
+        choices=tuple(FORMATS),
+        help=f"file format of OUT (default: from its suffix: {suffix_rule()})",
     )
     groups = {
         "model": p.add_argument_group("model"),
@@ -74,11 +73,8 @@ def add_parser(subparsers) -> None:
 
 
 def output_format(path: str, requested: str | None) -> str:
-    """The format named by ``--format``, else guessed from the file suffix."""
-    if requested:
-        return requested
-    suffix = Path(path).suffix.lower()
-    return {".bin": "word2vec-binary", ".txt": "word2vec-text", ".vec": "word2vec-text"}.get(suffix, "native")
+    """The format named by ``--format``, else the one the file suffix means."""
+    return requested or format_from_suffix(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -105,15 +101,13 @@ def run(args: argparse.Namespace) -> int:
         shutdown()  # leave the process group, if torchrun started one
     if not is_main_process():
         return 0
-    if fmt == "native":
-        model.wv_.save(out)
-    else:
-        model.wv_.save_word2vec_format(out, binary=fmt == "word2vec-binary")
+    written = formats.write(model.wv_, out, fmt)
     if args.save_model:
         model.save(args.save_model)
     last = model.training_log_[-1] if model.training_log_ else {}
     print(
-        f"wrote {len(model.wv_)} vectors of {model.wv_.vector_size} dimensions to {out} ({fmt}); "
+        f"wrote {len(model.wv_)} vectors of {model.wv_.vector_size} dimensions to "
+        f"{', '.join(map(str, written))} ({fmt}); "
         f"final loss {last.get('loss', float('nan')):.4f}, "
         f"{last.get('words_per_second', 0):,.0f} words/s"
     )
