@@ -39,3 +39,23 @@ def test_linked_pictures_exist():
         for target in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", page.read_text(encoding="utf-8")):
             if not target.startswith(("http://", "https://")):
                 assert (page.parent / target).is_file(), f"{page.name} links a missing {target}"
+
+
+def test_the_error_line_in_cli_md_is_what_the_program_prints(tmp_path, capsys):
+    """docs/cli.md quotes an unknown-word error for the demo vectors: the demo's vocabulary prints it."""
+    import numpy as np
+
+    from skipgram import KeyedVectors, Word2Vec
+    from skipgram.cli import main
+    from skipgram.datasets import demo_corpus_path
+    from skipgram.vocab import Vocabulary
+
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    shown = re.search(
+        r"^\$ skipgram similar vectors\.skipgram (\w+)\n(skipgram similar: .*)$", text, re.MULTILINE
+    )
+    vocab = Vocabulary.build(demo_corpus_path(), min_count=Word2Vec().min_count)  # what the demo trains on
+    vectors = tmp_path / "vectors.skipgram"
+    KeyedVectors(vocab.words, np.ones((len(vocab), 2), dtype=np.float32)).save(vectors)
+    assert main(["similar", str(vectors), shown.group(1)]) == 1
+    assert capsys.readouterr().err.strip() == shown.group(2)

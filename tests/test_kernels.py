@@ -526,7 +526,8 @@ def test_step_negative_is_gradient_step(name):
     kernel(ids, bounds, w_in, w_out, np.ones(V, np.float32), aprob, aidx,
            1, 1, False, lr, lr, 0, 0, 0, np.empty(2, np.int32))  # fmt: skip
     labels = np.array([1.0, 0.0])
-    # Centre a, context b (skip-gram: W[b] predicts a; CBOW with one context word is the same), then b, a.
+    # The C tool's direction, which these kernels follow: for (centre a, context b) the context's row W[b]
+    # scores the centre a (and noise n) against W'; CBOW with one context word is the same. Then b, a.
     fd_step(ref_in, ref_out, b, [a, n], labels, lr)
     fd_step(ref_in, ref_out, a, [b, n], labels, lr)
     np.testing.assert_allclose(w_in, ref_in, atol=STEP_ATOL, rtol=0)
@@ -557,7 +558,9 @@ def test_step_softmax_is_gradient_step():
     ref_in, ref_out = w_in.astype(np.float64), w_out.astype(np.float64)
     lr = 0.05
 
-    def total():  # the seed notes' direction: the centre's row of W predicts the context
+    # The full-softmax kernel goes the other way: the centre's row W[a] predicts the context b over all of
+    # W'. Over a symmetric window both directions train the same pairs.
+    def total():
         return softmax_loss(ref_in[a], ref_out, b) + softmax_loss(ref_in[b], ref_out, a)
 
     loss0 = total()

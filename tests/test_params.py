@@ -155,3 +155,10 @@ def test_backend_choices_come_from_one_place():
     with pytest.raises(ParameterError, match="one of " + ", ".join(repr(n) for n in backend_names())):
         Word2Vec(backend="jax")._resolved_params()
     assert _train_parser()._option_string_actions["--backend"].choices == backend_names()
+
+
+def test_train_description_takes_its_defaults_from_the_table():
+    description = _train_parser().description
+    assert f"window {PARAMETERS['window'].default}," in description
+    assert f"{PARAMETERS['vector_size'].default} dimensions" in description
+    assert "Both of them default to CBOW" in description  # the C tool (-cbow 1) and gensim (sg=0)

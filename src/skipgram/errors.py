@@ -1,8 +1,10 @@
 """Exceptions that skipgram raises for bad input.
 
-Each one subclasses the built-in exception a user would already catch (``ValueError`` for bad data,
-``FileNotFoundError``-style ``OSError`` for paths) so that ``except ValueError`` keeps working, and the
-CLI can turn any :class:`SkipgramError` into one clear line.
+Each one also subclasses the built-in exception a user would already catch (``ValueError`` for bad data
+and parameters, ``RuntimeError`` for training that cannot go on), so ``except ValueError`` keeps working.
+Two other kinds keep their built-in classes, with the same one-line messages: a missing file or folder
+is a plain ``FileNotFoundError`` / ``IsADirectoryError``, and an unknown word is
+:class:`~skipgram.vectors.UnknownWordError`, a ``KeyError``. The CLI turns all of them into one line.
 """
 
 from __future__ import annotations

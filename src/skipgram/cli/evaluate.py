@@ -53,7 +53,8 @@ def add_parser(subparsers) -> None:
         type=positive_int,
         default=30000,
         metavar="N",
-        help="answer analogies among the N most frequent words, like gensim and the C tool (30000)",
+        help="answer analogies among the N most frequent words (default: %(default)s, the value the C "
+        "tool's compute-accuracy suggests; its own default is 0 = all words, gensim's 300000)",
     )
     parser.add_argument(
         "--method",

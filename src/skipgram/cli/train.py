@@ -19,9 +19,12 @@ def _description() -> str:
 Learn word vectors from CORPUS (text files with one sentence per line, a text8-style single line,
 folders of such files, .gz/.bz2/.xz) and write them to OUT.
 
-Defaults follow the word2vec C tool and gensim: skip-gram, negative sampling with {d["negative"]} noise words,
-window {d["window"]}, sample {d["sample"]:g}, min-count {d["min_count"]}, {d["vector_size"]} dimensions, \
-{d["epochs"]} epochs, learning rate {DEFAULT_LR["skipgram"]:g} decaying linearly.
+Defaults: skip-gram, negative sampling with {d["negative"]} noise words, window {d["window"]}, \
+sample {d["sample"]:g},
+min-count {d["min_count"]}, {d["vector_size"]} dimensions, {d["epochs"]} epochs, learning rate \
+{DEFAULT_LR["skipgram"]:g} decaying linearly: the word2vec C
+tool's and gensim's settings for skip-gram. Both of them default to CBOW instead (-cbow 1, sg=0); use
+--architecture cbow for that (learning rate {DEFAULT_LR["cbow"]:g}, as in the C tool).
 Under torchrun every process trains its share of the corpus and rank 0 writes OUT.
 """
 
