@@ -105,6 +105,7 @@ def test_non_utf8_corpus_names_the_file_and_offset(tmp_path, capsys):
     assert main([*replaced, *FAST]) == 0
 
 
+@pytest.mark.slow
 def test_demo_trains_and_shows_neighbours_analogy_and_scores(capsys):
     assert main(["demo", "--epochs", "1"]) == 0
     out = capsys.readouterr().out
@@ -112,3 +113,13 @@ def test_demo_trains_and_shows_neighbours_analogy_and_scores(capsys):
     assert "analogy: good is to better as bad is to" in out
     assert "analogy: man is to king as woman is to" in out
     assert "Google analogies" in out and "WordSim-353 Spearman" in out
+
+
+def test_every_command_is_listed_and_a_broken_command_module_is_an_error(monkeypatch):
+    import skipgram.cli as cli
+
+    commands = cli.build_parser()._subparsers._group_actions[0].choices
+    assert list(commands) == list(cli.COMMAND_MODULES)
+    monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "nonexistent"))
+    with pytest.raises(ModuleNotFoundError, match=r"skipgram\.cli\.nonexistent"):
+        cli.build_parser()  # not a command silently missing from --help

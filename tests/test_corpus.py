@@ -319,7 +319,6 @@ def test_cache_dir_memory_maps_and_slice_reads(tmp_path, zipf_corpus, use_scan):
         got = encoded.slice(start, stop)
         assert type(got) is np.ndarray and got.dtype == np.int32
         assert got.tolist() == in_memory.ids[start:stop].tolist()
-    assert type(encoded.sentence_offsets()) is np.ndarray
     reopened = EncodedCorpus.open(folder)
     assert reopened.ids.tolist() == in_memory.ids.tolist()
     assert reopened.raw_words == encoded.raw_words

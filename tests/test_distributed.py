@@ -221,8 +221,6 @@ def run_single(worker, out, mode):
 @pytest.mark.parametrize("mode", ["ok", "numba"])
 def test_two_ranks_over_gloo_agree_and_match_single_process_quality(worker, tmp_path, mode):
     """mode "ok": TorchBackend on each rank; "numba": NumbaBackend (the CPU-cluster setup)."""
-    if mode == "numba":
-        pytest.importorskip("skipgram._cpu_trainer", reason="the numba backend is not there yet")
     single, multi = tmp_path / "single", tmp_path / "multi"
     run_single(worker, single, mode)
     multi.mkdir()

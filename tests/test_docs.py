@@ -59,3 +59,16 @@ def test_the_error_line_in_cli_md_is_what_the_program_prints(tmp_path, capsys):
     KeyedVectors(vocab.words, np.ones((len(vocab), 2), dtype=np.float32)).save(vectors)
     assert main(["similar", str(vectors), shown.group(1)]) == 1
     assert capsys.readouterr().err.strip() == shown.group(2)
+
+
+def test_ci_runs_exactly_the_readmes_test_command_and_it_runs_everything(pytestconfig):
+    root = DOCS.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = re.search(r"\*\*Test it\*\*.*?```bash\n(.*?)\n```", readme, re.DOTALL).group(1)
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()
+    assert ci[-1] == command
+    assert command.endswith(".venv/bin/pytest -q")
+    addopts = pytestconfig.getini("addopts")
+    assert "--doctest-modules" in addopts and "-m" not in addopts  # doctests run; nothing is deselected
+    assert pytestconfig.getini("testpaths") == ["tests", "src/skipgram"]  # every module's examples
+    assert any(marker.startswith("slow:") for marker in pytestconfig.getini("markers"))

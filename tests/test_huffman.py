@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -148,3 +151,18 @@ def test_fast_for_large_vocabularies():
     assert time.perf_counter() - start < 5.0  # O(V) plus writing V × depth entries
     assert np.all(np.diff(lengths) >= 0) and lengths.max() < 40
     assert np.all(points[:, 0] == len(counts) - 2)
+
+
+def test_the_compiled_tree_builder_is_cached_on_disk(tmp_path):
+    """numba's on-disk cache (cache=True) works: a second process loads both functions, compiles nothing."""
+    code = (
+        "import numpy as np; from skipgram import huffman; huffman.build_huffman(np.array([3, 2, 1]));"
+        "print(sum(sum(f.stats.cache_hits.values()) for f in (huffman._two_queue, huffman._paths)),"
+        " sum(sum(f.stats.cache_misses.values()) for f in (huffman._two_queue, huffman._paths)))"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = [subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            for _ in range(2)]  # fmt: skip
+    assert runs[0].stdout.split() == ["0", "2"]  # an empty cache: both compiled (and written)
+    assert runs[1].stdout.split() == ["2", "0"]  # both loaded from the cache
+    assert any(p.suffix == ".nbi" for p in tmp_path.rglob("*"))

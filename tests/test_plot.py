@@ -188,3 +188,67 @@ def test_plot_loss_with_a_run_wide_curve(tmp_path):
         metadata={"training_log": model.training_log_, "loss_curve": model.loss_curve_},
     ).save(vectors)
     png_size(plot_loss(vectors, tmp_path / "file.png"))
+
+
+# What the pictures show, read back from the figure handed to the writer.
+@pytest.fixture
+def drawn(monkeypatch):
+    """The matplotlib figures the plot functions write, in order."""
+    import skipgram.plot as plot
+
+    figures = []
+    write = plot._save
+
+    def keep(fig, path):
+        figures.append(fig)
+        return write(fig, path)
+
+    monkeypatch.setattr(plot, "_save", keep)
+    return figures
+
+
+def test_each_word_is_drawn_and_labelled_at_its_projection(tmp_path, wv, drawn):
+    words = ["king", "queen", "man", "woman", "paris"]
+    plot_words(wv, words, tmp_path / "w.png")
+    ax = drawn[0].axes[0]
+    expected, _, _ = project(wv[words])
+    points = np.array([c.get_offsets()[0] for c in ax.collections])
+    np.testing.assert_allclose(points, expected, rtol=1e-6, atol=1e-9)
+    labels = {t.get_text(): t.xy for t in ax.texts}
+    assert list(labels) == words
+    np.testing.assert_allclose([labels[w] for w in words], expected, rtol=1e-6, atol=1e-9)
+
+
+def test_neighbours_are_drawn_after_their_query_word(tmp_path, wv, drawn):
+    plot_words(wv, ["king", "paris"], tmp_path / "n.png", neighbours=3)
+    labels = [t.get_text() for t in drawn[0].axes[0].texts]
+    expected = ["king", "paris"]
+    for word in ("king", "paris"):
+        expected += [w for w, _ in wv.most_similar(word, topn=3) if w not in expected]
+    assert labels == expected
+
+
+def test_per_epoch_curves_are_laid_end_to_end(tmp_path, drawn):
+    plot_loss(LOG, tmp_path / "loss.png")
+    curve, means = drawn[0].axes[0].lines[:2]
+    np.testing.assert_array_equal(curve.get_xdata(), [0, 5000, 10000, 10000, 15000, 20000])
+    np.testing.assert_array_equal(curve.get_ydata(), [3.5, 3.0, 2.8, 2.6, 2.5, 2.4])
+    np.testing.assert_array_equal(means.get_xdata(), [10000, 20000])  # each epoch's mean at its end
+    np.testing.assert_array_equal(means.get_ydata(), [3.0, 2.5])
+
+
+def test_a_run_wide_curve_is_drawn_as_recorded_with_epochs_ending_at_their_words(tmp_path, drawn):
+    model = SimpleNamespace(
+        training_log_=[{"epoch": 1, "loss": 3.0, "words": 1000}, {"epoch": 2, "loss": 2.0, "words": 1000}],
+        loss_curve_=[[250, 3.4], [500, 3.0], [1000, 2.6], [1500, 2.1], [2000, 1.9]],
+    )
+    plot_loss(model, tmp_path / "run.png")
+    curve, means = drawn[0].axes[0].lines[:2]
+    np.testing.assert_array_equal(curve.get_xydata(), model.loss_curve_)
+    np.testing.assert_array_equal(means.get_xydata(), [[1000, 3.0], [2000, 2.0]])
+
+
+def test_plain_epoch_losses_are_drawn_per_epoch(tmp_path, drawn):
+    plot_loss([3.0, 2.5, 2.2], tmp_path / "e.png")
+    (line,) = drawn[0].axes[0].lines
+    np.testing.assert_array_equal(line.get_xydata(), [[1, 3.0], [2, 2.5], [3, 2.2]])

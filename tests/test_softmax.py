@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -119,12 +120,18 @@ def test_cost_model_shape():
     assert softmax_epoch_seconds_estimate(100_000_000, 1_000_000, 300) > 24 * 3600
 
 
-def test_cost_model_cached():
-    softmax_epoch_seconds_estimate(10, 10, 10)
+def test_cost_model_measures_the_machine_once(monkeypatch):
+    """The rates are measured on the first estimate and reused: a second estimate times nothing."""
+    first = softmax_epoch_seconds_estimate(10, 10, 10)
     rates = dict(_softmax._RATES)
-    start = time.perf_counter()
-    softmax_epoch_seconds_estimate(10, 100, 10)
-    assert time.perf_counter() - start < 0.01
+    assert set(rates) == {"flops_per_s", "seconds_per_score", "seconds_per_weight"}
+
+    def no_clock():
+        raise AssertionError("the cost model measured the machine again")
+
+    monkeypatch.setattr(_softmax, "time", SimpleNamespace(perf_counter=no_clock))
+    assert softmax_epoch_seconds_estimate(10, 10, 10) == first
+    assert softmax_epoch_seconds_estimate(10, 100, 10) > first
     assert _softmax._RATES == rates
 
 

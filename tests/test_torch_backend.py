@@ -16,6 +16,7 @@ torch = pytest.importorskip("torch", reason="the torch backend tests need PyTorc
 
 from skipgram._backend import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
 from skipgram.errors import ParameterError  # noqa: E402
+from skipgram.model import Word2Vec  # noqa: E402
 from skipgram.sampling import alias_table, keep_probabilities, noise_probabilities  # noqa: E402
 from skipgram.torch_backend import (  # noqa: E402
     TORCH_MISSING,
@@ -531,12 +532,11 @@ def test_missing_torch_gives_the_install_hint():
 
 
 def test_word2vec_end_to_end_with_the_torch_backend_agrees_with_numba():
-    model_module = pytest.importorskip("skipgram.model", reason="Word2Vec is not there yet")
     rng = np.random.default_rng(0)
     sentences = [[f"w{c}_{i}" for i in rng.integers(0, 8, 12)] for c in rng.integers(0, 4, 1500)]
     fitted = {}
     for backend in ("torch", "numba"):
-        fitted[backend] = model_module.Word2Vec(
+        fitted[backend] = Word2Vec(
             vector_size=16, window=4, min_count=1, sample=0, epochs=3, backend=backend, workers=1,
             batch_size=256, seed=1, progress=False, device="cpu" if backend == "torch" else None,
         ).fit(sentences)  # fmt: skip

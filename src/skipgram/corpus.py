@@ -132,10 +132,6 @@ class EncodedCorpus:
             done += n
         return out
 
-    def sentence_offsets(self) -> np.ndarray:
-        """The offsets as an in-memory int64 array (a copy when they are memory-mapped)."""
-        return np.array(self.offsets, dtype=np.int64)
-
     def close(self) -> None:
         """Release the files; a temporary cache folder (made by ``cache_dir=``) is removed."""
         self.ids = np.zeros(0, dtype=np.int32)

@@ -35,15 +35,8 @@ EXIT_INTERRUPTED = 130
 
 
 def _load_commands() -> list:
-    modules = []
-    for name in COMMAND_MODULES:
-        try:
-            modules.append(importlib.import_module(f"{__name__}.{name}"))
-        except ModuleNotFoundError as exc:
-            # A command whose module is not written yet is simply absent; any other missing module is a bug.
-            if exc.name != f"{__name__}.{name}":
-                raise
-    return modules
+    # Every command module must import: one that fails is a bug to see, not a command to drop.
+    return [importlib.import_module(f"{__name__}.{name}") for name in COMMAND_MODULES]
 
 
 class _Parser(argparse.ArgumentParser):
