@@ -162,3 +162,41 @@ def test_train_description_takes_its_defaults_from_the_table():
     assert f"window {PARAMETERS['window'].default}," in description
     assert f"{PARAMETERS['vector_size'].default} dimensions" in description
     assert "Both of them default to CBOW" in description  # the C tool (-cbow 1) and gensim (sg=0)
+
+
+def test_the_engine_marks_agree_with_the_engines_options():
+    """A parameter marked for an engine is a field of its options (device is a setup field), and back."""
+    from dataclasses import fields
+
+    from skipgram.engines import engine_names, get_engine
+    from skipgram.engines.distributed import DistributedOptions
+
+    for name, p in PARAMETERS.items():
+        for engine in p.engines or ():
+            options = get_engine(engine).options
+            assert name == "device" or name in {f.name for f in fields(options)}, (name, engine)
+    for engine in engine_names():
+        options = get_engine(engine).options
+        for field in fields(options) if options else ():
+            assert engine in (PARAMETERS[field.name].engines or ()), (field.name, engine)
+            assert field.default == PARAMETERS[field.name].default, field.name
+    assert DistributedOptions().sync_words == PARAMETERS["sync_words"].default
+
+
+def test_engine_parameters_reach_the_engines_setup():
+    from skipgram._params import resolve_params
+    from skipgram._setup import make_setup
+    from skipgram.corpus import scan
+
+    vocab, corpus = scan([["a", "b", "a", "c"]] * 3, min_count=1)
+    try:
+        params = resolve_params({"backend": "torch", "row_cap": 2.0, "block_words": 1024, "sync_words": 500})
+        setup = make_setup(params, vocab, corpus)
+    finally:
+        corpus.close()
+    assert (setup.options.row_cap, setup.options.block_words, setup.options.precision) == (
+        2.0,
+        1024,
+        "float32",
+    )
+    assert setup.distributed.sync_words == 500

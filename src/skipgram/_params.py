@@ -29,14 +29,22 @@ from .errors import ParameterError
 
 
 def backend_names() -> tuple[str, ...]:
-    """The engines ``backend`` may name, in the order ``--help`` lists them."""
-    return ("numba", "torch")  # becomes skipgram.engines.engine_names() once the registry lands
+    """The engines ``backend`` may name (the registry's, engines registered later included)."""
+    from .engines import engine_names  # lazily: the registry imports the engines' specs
+
+    return engine_names()
+
+
+def _default_batch_sizes() -> str:
+    from .engines import get_engine
+
+    sizes = [(name, get_engine(name).capabilities.default_batch_size) for name in backend_names()]
+    return ", ".join(f"{size} {name}" for name, size in sizes if size)
 
 
 # Defaults that depend on other parameters (resolved in Word2Vec._resolved_params).
 DEFAULT_LR = {"skipgram": 0.025, "cbow": 0.05}  # the C tool's
 MIN_LR_FACTOR = 1e-4  # min_lr = lr * this: the C tool's floor
-DEFAULT_BATCH_SIZE = {"numba": 256, "torch": 4096}  # pairs per minibatch when batch_size is None
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class Flag:
     help: str
     spelling: str | None = None  # default: "--" + the name with dashes
     metavar: str | None = None
-    default_help: str | None = None
+    default_help: str | Callable[[], str] | None = None  # a callable: asked when the parser is built
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,7 @@ _TABLE = (
        engines=("torch",),
        flag=Flag("training", "torch device, e.g. cuda, cuda:1, cpu", default_help="CUDA when present")),
     _p("batch_size", None, [NONE, Interval(int, 1, None)],
-       flag=Flag("training", "pairs per minibatch (full softmax, torch)", default_help=", ".join(
-           f"{size} {name}" for name, size in DEFAULT_BATCH_SIZE.items()))),
+       flag=Flag("training", "pairs per minibatch (full softmax, torch)", default_help=_default_batch_sizes)),
     _p("allow_slow_softmax", False, [BOOL],
        flag=Flag("training", "train the full softmax even if it takes hours")),
     _p("cache_dir", None, [NONE, InstanceOf((str, os.PathLike), "a folder path")],
@@ -190,10 +197,20 @@ def training_differences(saved: Mapping[str, Any], requested: Mapping[str, Any])
     return out
 
 
+def _applies(p: Parameter, backend: str) -> bool:
+    """Whether engine ``backend`` uses ``p``: the table says so, or its options dataclass has the field."""
+    from .engines import get_engine
+
+    options = get_engine(backend).options
+    return backend in p.engines or (options is not None and p.name in options.__dataclass_fields__)
+
+
 def check_consistency(params: dict) -> None:
-    """Checks that involve more than one parameter."""
+    """Checks that involve more than one parameter (the engine's capabilities among them)."""
+    from .engines import unsupported_objective
+
     for p in _TABLE:
-        if p.engines is not None and params[p.name] != p.default and params["backend"] not in p.engines:
+        if p.engines is not None and params[p.name] != p.default and not _applies(p, params["backend"]):
             engines = " or ".join(f"backend={name!r}" for name in p.engines)
             raise ParameterError(f"{p.name} applies to {engines} only")
     if params["loss"] == "hierarchical" and params["output"] == "average":
@@ -201,16 +218,23 @@ def check_consistency(params: dict) -> None:
             "output='average' needs one output vector per word, but hierarchical softmax has one per "
             "inner node of the Huffman tree; use output='input' or loss='negative'"
         )
-    if params["loss"] == "softmax" and params["architecture"] == "cbow" and params["backend"] == "numba":
-        raise ParameterError(
-            "the full softmax is implemented for skip-gram only on the numba backend; "
-            "use architecture='skipgram', loss='negative'/'hierarchical', or backend='torch'"
-        )
-    if params["loss"] == "hierarchical" and params["backend"] == "torch":
-        raise ParameterError("hierarchical softmax is numba-only; use backend='numba' or another loss")
+    refusal = unsupported_objective(params["backend"], params["architecture"], params["loss"])
+    if refusal:
+        raise ParameterError(refusal)
     lr, min_lr = params["lr"], params["min_lr"]
     if lr is not None and min_lr is not None and min_lr > lr:
         raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")
+
+
+def resolve_params(overrides: dict | None = None) -> dict:
+    """``Word2Vec``'s resolved parameters (defaults filled in, validated) with ``overrides`` applied.
+
+    For code that drives an engine without a model (benchmarks, tests), with
+    :func:`skipgram._setup.make_setup`.
+    """
+    from .model import Word2Vec
+
+    return Word2Vec(**(overrides or {}))._resolved_params()
 
 
 # ------------------------------------------------------------------------------------------ the CLI
@@ -235,6 +259,8 @@ def _positive_int(text: str) -> int:
 
 
 def _default_text(p: Parameter) -> str | None:
+    if callable(p.flag.default_help):
+        return p.flag.default_help()
     if p.flag.default_help is not None:
         return p.flag.default_help
     if p.default is None or isinstance(p.default, bool):

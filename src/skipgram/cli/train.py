@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from .. import formats
+from .._dist_env import is_main_process, shutdown
 from .._params import DEFAULT_LR, PARAMETERS, add_flags, flag_values
-from ..distributed import is_main_process, shutdown
 from ..formats import FORMATS, format_from_suffix, suffix_rule
 from ._common import show_training_log
 
