@@ -23,9 +23,11 @@ import numpy as np
 
 from . import sampling
 from ._backend import LearningRateSchedule, TrainingSetup
+from ._fingerprint import check_same_corpus, corpus_summary
+from ._fit_checks import check_fit_request
 from ._memory import release_free_memory
 from ._params import PARAMETER_CONSTRAINTS, TRAINING_KEYS, check_consistency
-from ._progress import TrainingMonitor, deferred_interrupt
+from ._progress import TrainingMonitor, deferred_interrupt, describe_position
 from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
 from .errors import CorpusError, ParameterError, TrainingError
@@ -233,6 +235,7 @@ class Word2Vec:
         from .corpus import as_sentences, encode, scan
 
         params = self._resolved_params()
+        check_fit_request(params, corpus, checkpoint, checkpoint_interval)
         sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
         cache_dir = params["cache_dir"] or tempfile.gettempdir()
         resumed = None
@@ -241,8 +244,12 @@ class Word2Vec:
             _check_resumable(resumed.params, params, checkpoint)
             vocab = resumed.vocab
             encoded = encode(sentences, vocab, cache_dir=cache_dir)
-            _check_same_corpus(resumed.corpus, encoded, checkpoint)
-            logger.info("resuming from %s at epoch %d", checkpoint, resumed.state.epoch + 1)
+            check_same_corpus(resumed.corpus, encoded, checkpoint)
+            logger.info(
+                "resuming from %s (%s)",
+                checkpoint,
+                describe_position(resumed.state.epoch, resumed.state.position, params["epochs"]),
+            )
         else:
             start = time.perf_counter()
             vocab, encoded = scan(
@@ -318,11 +325,7 @@ class Word2Vec:
         backend = make_backend(setup, params["backend"])
         state = resumed.state if resumed is not None else TrainingState()
         words_per_epoch = len(encoded)
-        corpus_info = {
-            "words": int(words_per_epoch),
-            "raw_words": int(encoded.raw_words),
-            "sentences": int(encoded.n_sentences),
-        }
+        corpus_info = corpus_summary(encoded)
         writes = is_main_process()
         self.corpus_info_ = corpus_info
 
@@ -336,7 +339,11 @@ class Word2Vec:
             )
             save_checkpoint(checkpoint, ck)
             monitor.checkpoint_saved()
-            logger.info("checkpoint saved to %s (epoch %d, word %d)", checkpoint, epoch + 1, position)
+            logger.info(
+                "checkpoint saved to %s (%s)",
+                checkpoint,
+                describe_position(epoch, position, params["epochs"]),
+            )
             if monitor.interrupted:
                 logger.warning("checkpoint saved to %s; run again with it to resume", checkpoint)
 
@@ -494,15 +501,6 @@ def _check_resumable(saved: dict, requested: dict, path) -> None:
         raise ParameterError(
             f"checkpoint {os.fspath(path)} was made with other parameters: {', '.join(different)}; "
             "use the same parameters to resume, or another checkpoint path to start afresh"
-        )
-
-
-def _check_same_corpus(saved: dict, encoded, path) -> None:
-    now = {"words": len(encoded), "raw_words": int(encoded.raw_words)}
-    if any(saved.get(k) != v for k, v in now.items()):
-        raise CorpusError(
-            f"checkpoint {os.fspath(path)} was made on another corpus "
-            f"({saved.get('raw_words')} tokens, now {now['raw_words']}); resume with the same corpus"
         )
 
 
