@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..errors import CorpusError
+
 NATIVE_MAGIC = b"SKIPGRAM"
 
 
@@ -65,6 +67,20 @@ def check_readable(path: str | os.PathLike[str]) -> Path:
     if p.is_dir():
         raise IsADirectoryError(f"{str(p)!r} is a folder, not a file")
     return p
+
+
+def read_word_list(path: str | os.PathLike[str], flag: str) -> list[str]:
+    """Whitespace-separated words of a UTF-8 file (a stop-word list), or one line naming the problem."""
+    p = check_readable(path)
+    data = p.read_bytes()
+    try:
+        return data.decode("utf-8").split()
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(
+            f"{flag} {str(p)!r}: line {line} (byte offset {exc.start}) is not valid UTF-8; "
+            "save the list as UTF-8"
+        ) from None
 
 
 def sniff_format(path: str | os.PathLike[str]) -> str:

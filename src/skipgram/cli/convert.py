@@ -5,12 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._paths import check_outputs
 from ..errors import ParameterError
 from ._common import add_json_argument, load_vectors, print_json, sniff_format
 
 TARGETS = ("native", "word2vec-binary", "word2vec-text", "projector")
 # Guess --to from OUT's suffix when it is left out.
-_BY_SUFFIX = {".bin": "word2vec-binary", ".txt": "word2vec-text", ".vec": "word2vec-text"}
+_BY_SUFFIX = {
+    ".bin": "word2vec-binary",
+    ".txt": "word2vec-text",
+    ".vec": "word2vec-text",
+    ".skipgram": "native",
+    ".sg": "native",
+}
 
 DESCRIPTION = """\
 Convert vectors between formats. IN may be skipgram's native format or word2vec
@@ -22,7 +29,7 @@ binary/text (detected from the file). Targets:
   projector        OUT is a prefix: writes OUT_vectors.tsv and OUT_metadata.tsv for
                    https://projector.tensorflow.org
 
-Without --to, a .bin OUT means word2vec-binary and .txt/.vec means word2vec-text.
+Without --to, a .bin OUT means word2vec-binary, .txt/.vec word2vec-text and .skipgram native.
 """
 
 
@@ -58,6 +65,15 @@ def target_format(to: str | None, output: str) -> str:
 def run(args: argparse.Namespace) -> int:
     target = target_format(args.to, args.output)
     source = sniff_format(args.input)
+    if target == "projector":
+        outputs = {
+            "OUT (vectors)": f"{args.output}_vectors.tsv",
+            "OUT (metadata)": f"{args.output}_metadata.tsv",
+        }
+    else:
+        outputs = {"OUT": args.output}
+    # IN == OUT is allowed (the input is read fully first), so only the outputs' own checks apply.
+    check_outputs(outputs, inputs=[] if target != "projector" else [args.input])
     # Read fully (no memory map): OUT may be the same path as IN.
     wv = load_vectors(args.input, mmap=False)
     if target == "native":
