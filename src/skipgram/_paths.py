@@ -54,25 +54,32 @@ def check_output(label: str, path: PathLike) -> Path:
     if "\0" in text:
         raise OutputPathError(f"{where}: a file name cannot contain a NUL byte")
     candidate = Path(text)
-    if candidate.is_dir():
-        raise OutputPathError(f"{where}: it is a folder, not a file name")
     if text.endswith(os.sep):
         raise OutputPathError(f"{where}: ends with {os.sep!r}, so it names a folder, not a file")
+    _check_name_length(where, candidate)
+    if candidate.is_dir():
+        raise OutputPathError(f"{where}: it is a folder, not a file name")
     target = resolve_output(candidate)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise OutputPathError(f"{where}: the folder {str(folder)!r} does not exist")
     if not folder.is_dir():
         raise OutputPathError(f"{where}: {str(folder)!r} is not a folder")
-    limit = _name_max(folder)
-    # The atomic write's temporary name adds ".", ".{pid}.{random}.tmp": keep room for it.
-    if len(os.fsencode(target.name)) + 24 > limit:
-        raise OutputPathError(
-            f"{where}: the file name is {len(os.fsencode(target.name))} bytes; this file system allows "
-            f"{limit} (and skipgram needs about 24 more for its temporary file)"
-        )
+    _check_name_length(where, target)
     _probe_writable(where, folder)
     return target
+
+
+def _check_name_length(where: str, target: Path) -> None:
+    folder = target.parent if str(target.parent) else Path(".")
+    limit = _name_max(folder) if folder.is_dir() else 255
+    size = len(os.fsencode(target.name))
+    # The atomic write's temporary name adds ".", ".{pid}.{random}.tmp": keep room for it.
+    if size + 24 > limit:
+        raise OutputPathError(
+            f"{where}: the file name is {size} bytes; this file system allows {limit} "
+            "(and skipgram needs about 24 more for its temporary file)"
+        )
 
 
 def _probe_writable(where: str, folder: Path) -> None:

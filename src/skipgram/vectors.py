@@ -248,7 +248,7 @@ class KeyedVectors:
 
     def __getitem__(self, words: str | Sequence[str]) -> np.ndarray:
         """One word → its vector (D,); a list of words → a matrix (n, D)."""
-        if isinstance(words, str):
+        if isinstance(words, str) or not isinstance(words, Iterable):  # one word (or a bad key: KeyError)
             return self._vectors[self.index(words)]
         return self._vectors[[self.index(w) for w in words]]
 
