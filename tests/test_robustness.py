@@ -426,9 +426,9 @@ def test_sigterm_during_a_training_run_saves_a_checkpoint(tmp_path):
     corpus = tmp_path / "corpus.txt"
     corpus.write_text(_text(lines=3000))
     checkpoint = tmp_path / "ck.skipgram"
-    command = [sys.executable, "-m", "skipgram", "train", str(corpus), "-o", str(tmp_path / "v.bin"),
-               "--epochs", "1000", "--vector-size", "8", "--workers", "1", "--min-count", "1", "--no-progress",
-               "--checkpoint", str(checkpoint), "--cache-dir", str(tmp_path / "cache")]  # fmt: skip
+    command = [sys.executable, "-m", "skipgram", "train", str(corpus), "-o", str(tmp_path / "v.bin")]
+    command += ["--epochs", "1000", "--vector-size", "8", "--workers", "1", "--min-count", "1"]
+    command += ["--no-progress", "--checkpoint", str(checkpoint), "--cache-dir", str(tmp_path / "cache")]
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(600):  # wait for the first epoch's checkpoint: training is under way
