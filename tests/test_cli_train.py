@@ -72,7 +72,7 @@ def test_train_native_with_flags_and_model_file(corpus, tmp_path):
         (["--loss", "nce"], "argument --loss: invalid choice: 'nce'"),
         (["--sample", "abc"], "argument --sample: expected a number, got 'abc'"),
         (["--sample", "2"], "The 'sample' parameter of Word2Vec must be a float in the range [0, 1]"),
-        (["--loss", "hierarchical", "--output", "average"], "output='average' needs one output vector"),
+        (["--loss", "hierarchical", "--output", "average"], "--output average needs one output vector"),
     ],
 )
 def test_bad_flags_give_one_line(corpus, tmp_path, capsys, extra, fragment):

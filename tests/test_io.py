@@ -326,7 +326,7 @@ GOOD = [(b"a", [1, 2]), (b"b", [3, 4]), (b"c", [5, 6])]
         (b"", "the file is empty"),
         (b"hello world\na 1 2\n", "line 1: expected the header 'V D'"),
         (b"\x00\x01garbage", "line 1: expected the header"),
-        (b"2 0\n", "dimension must be at least 1"),
+        (b"2 0\n", "dimension must be in \\[1, "),
         (
             b"3 2\na 1 2\nb 3 4\n",
             "line 4: the file ends after 2 vectors, but the header promises 3",

@@ -106,25 +106,48 @@ class TrainingMonitor(TrainingHooks):
             self._bar = None
 
 
+# Signals that ask training to stop: Ctrl-C, and what schedulers, `timeout` and `docker stop` send.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextlib.contextmanager
 def deferred_interrupt(monitor: TrainingMonitor) -> Iterator[None]:
-    """Turn the first Ctrl-C into a stop request honoured at the next chunk boundary.
+    """Turn the first Ctrl-C or SIGTERM into a stop request honoured at the next chunk boundary.
 
     Raising KeyboardInterrupt wherever it lands could separate "this chunk is trained" from "this
-    chunk is recorded", and a checkpoint would then replay it. A second Ctrl-C interrupts at once.
-    Only the main thread can own signal handlers; elsewhere Ctrl-C behaves as usual.
+    chunk is recorded", and a checkpoint would then replay it. The model saves a checkpoint at the
+    boundary and then raises KeyboardInterrupt. A second signal of the same kind acts at once (its
+    previous handler is restored). Only the main thread can own signal handlers; elsewhere signals
+    behave as usual.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    previous: dict[int, object] = {}
 
     def request_stop(signum, frame):
         monitor.stop_requested = monitor.interrupted = True
-        signal.signal(signal.SIGINT, previous)
-        logger.warning("stopping at the next chunk boundary (Ctrl-C again to abort at once)")
+        signal.signal(signum, previous[signum])
+        name = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+        logger.warning("%s: stopping at the next chunk boundary (%s again to abort at once)", name, name)
 
-    previous = signal.signal(signal.SIGINT, request_stop)
+    for signum in STOP_SIGNALS:
+        previous[signum] = signal.signal(signum, request_stop)
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def describe_position(epoch: int, position: int, epochs: int) -> str:
+    """Where training stands, for logs: "epoch 2, word 500", or "after epoch 3 of 3" at an epoch's end.
+
+    Examples
+    --------
+    >>> describe_position(3, 0, 3), describe_position(1, 500, 3)
+    ('after epoch 3 of 3', 'epoch 2, word 500')
+    """
+    if position == 0 and epoch > 0:
+        return f"after epoch {epoch} of {epochs}"
+    return f"epoch {epoch + 1}, word {position}"

@@ -18,6 +18,8 @@ def close_spellings(word: str, vocabulary: Sequence[str], n: int = 3) -> list[st
     >>> close_spellings("kinng", ["king", "queen", "kingdom"])
     ['king']
     """
+    if not isinstance(word, str):  # a number or a tuple as a key: no spelling is close to it
+        return []
     lowered = word.lower()
     exact_case = [w for w in vocabulary[:_MAX_CANDIDATES] if w.lower() == lowered and w != word]
     candidates = [w for w in vocabulary[:_MAX_CANDIDATES] if abs(len(w) - len(word)) <= 2]

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _checkpoint_checks as checks
 from .errors import FormatError
 from .io import decode_words, encode_words, read_container, write_container
 from .vocab import Vocabulary
@@ -78,24 +79,57 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
-    """Read a checkpoint (or a saved model); raises :class:`FormatError` naming what is wrong."""
+    """Read a checkpoint (or a saved model); raises :class:`FormatError` naming what is wrong.
+
+    Every array is checked against the header and the others before it is returned (see
+    :mod:`skipgram._checkpoint_checks`): the training kernels have no bounds checks.
+    """
+    name = os.fspath(path)
     metadata, arrays = read_container(path, expect_kind=KIND)
     try:
-        counts = np.asarray(arrays["counts"], dtype=np.int64)
-        words = decode_words(arrays["words"], len(counts), source=f"{os.fspath(path)}: words")
-        vocab = Vocabulary(words, counts, int(metadata["vocab_raw_total"]))
-        w_in = np.array(arrays["input_vectors"], dtype=np.float32)
-        w_out = np.array(arrays["output_vectors"], dtype=np.float32)
-        state = TrainingState.from_dict(metadata["state"])
-        params = dict(metadata["params"])
-        corpus = dict(metadata["corpus"])
+        missing = [k for k in ("input_vectors", "output_vectors", "words", "counts") if k not in arrays]
+        if missing:
+            raise FormatError(f"{name}: the checkpoint has no {', '.join(repr(k) for k in missing)} array")
+        params = checks.check_params(name, metadata["params"])
+        raw_counts = arrays["counts"]
+        if raw_counts.ndim != 1 or raw_counts.dtype.kind not in "iu":
+            raise FormatError(f"{name}: 'counts' must be a 1-D integer array; got {raw_counts.dtype}")
+        if raw_counts.dtype == np.uint64 and len(raw_counts) and int(raw_counts.max()) > 2**63 - 1:
+            raise FormatError(f"{name}: 'counts' holds a count beyond the int64 range")
+        counts = raw_counts.astype(np.int64)
+        words = decode_words(arrays["words"], len(counts), source=f"{name}: words")
+        checks.check_counts(name, counts, words)
+        raw_total = metadata["vocab_raw_total"]
+        if not checks.is_int(raw_total) or raw_total < 0:
+            raise FormatError(f"{name}: 'vocab_raw_total' ({raw_total!r}) is not a count")
+        vocab = Vocabulary(words, counts, raw_total)
+        state = _state_from(name, metadata["state"])
+        corpus = checks.check_corpus_info(name, metadata["corpus"])
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise
-        raise FormatError(f"{os.fspath(path)}: checkpoint is missing or has a bad field: {exc}") from None
-    if w_in.ndim != 2 or w_in.shape[0] != len(words) or w_out.ndim != 2 or w_out.shape[1] != w_in.shape[1]:
-        raise FormatError(
-            f"{os.fspath(path)}: matrix shapes {w_in.shape} and {w_out.shape} do not fit "
-            f"a vocabulary of {len(words)} words"
-        )
+        raise FormatError(f"{name}: checkpoint is missing or has a bad field: {exc}") from None
+    w_in, w_out = arrays["input_vectors"], arrays["output_vectors"]
+    checks.check_matrices(name, params, len(words), w_in, w_out)
+    checks.check_position(name, state, params, corpus)
     return Checkpoint(params, vocab, w_in, w_out, state, corpus)
+
+
+def _state_from(name: str, data) -> TrainingState:
+    """The saved training state, with every field of the type it must have (no silent int("3"))."""
+    if not isinstance(data, dict):
+        raise FormatError(f"{name}: the checkpoint's 'state' is not a JSON object")
+    for key in ("epoch", "position"):
+        if not checks.is_int(data.get(key)):
+            raise FormatError(f"{name}: the saved {key} ({data.get(key)!r}) is not an integer")
+    log, curve = data.get("training_log", []), data.get("loss_curve", [])
+    if not isinstance(log, list) or not all(
+        isinstance(entry, dict) and isinstance(entry.get("loss"), (int, float)) for entry in log
+    ):
+        raise FormatError(f"{name}: the saved training log is not a list of epoch records with a loss")
+    if not isinstance(curve, list) or not all(
+        isinstance(point, list) and len(point) == 2 and all(isinstance(v, (int, float)) for v in point)
+        for point in curve
+    ):
+        raise FormatError(f"{name}: the saved loss curve is not a list of [words, loss] pairs")
+    return TrainingState.from_dict(data)

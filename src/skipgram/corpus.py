@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import atomic_write
+from ._leftovers import cache_prefix
 from ._memory import fresh_strings
 from .errors import CorpusError
 from .reading import LineCorpus, PathLike, _token_batches, as_sentences
@@ -194,7 +195,7 @@ class _Sink:
         if cache_dir is not None:
             cache_dir = Path(cache_dir)
             cache_dir.mkdir(parents=True, exist_ok=True)
-            self.folder = Path(tempfile.mkdtemp(prefix="skipgram-corpus-", dir=cache_dir))
+            self.folder = Path(tempfile.mkdtemp(prefix=cache_prefix("corpus"), dir=cache_dir))
             self.ids_file = open(self.folder / EncodedCorpus.IDS_FILE, "wb")
             self.offsets_file = open(self.folder / EncodedCorpus.OFFSETS_FILE, "wb")
             self.offsets_file.write(np.zeros(1, np.int64).astype("<i8").tobytes())
@@ -338,7 +339,7 @@ def scan(
     scratch = folder = None
     if cache_dir is not None:
         Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="skipgram-scan-", dir=cache_dir))
+        folder = Path(tempfile.mkdtemp(prefix=cache_prefix("scan"), dir=cache_dir))
         scratch = open(folder / "provisional.int32", "w+b")
     try:
         for tokens, lengths in _token_batches(as_sentences(sentences)):

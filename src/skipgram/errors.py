@@ -28,3 +28,7 @@ class ParameterError(SkipgramError, ValueError):
 
 class TrainingError(SkipgramError, RuntimeError):
     """Training cannot proceed (diverged, a distributed peer died, ...)."""
+
+
+class OutputPathError(SkipgramError, OSError):
+    """An output path cannot or must not be written (collides with an input, unwritable, special file)."""

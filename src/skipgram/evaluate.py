@@ -20,7 +20,7 @@ import numpy as np
 
 from .datasets import questions_words_path, wordsim353_path
 from .errors import FormatError
-from .vectors import COSMUL_EPSILON, KeyedVectors
+from .vectors import COSMUL_EPSILON, KeyedVectors, _check_restrict_vocab
 
 logger = logging.getLogger(__name__)
 
@@ -143,6 +143,9 @@ def read_questions(path: str | os.PathLike) -> list[tuple[str, list[list[str]]]]
         if not sections:
             sections.append(("questions", []))
         sections[-1][1].append(words)
+    if not any(questions for _, questions in sections):
+        # An empty file would report 0.00 % accuracy as if the vectors had failed every question.
+        raise FormatError(f"{os.fspath(path)}: holds no questions (lines of 4 words 'a b c d')")
     return sections
 
 
@@ -195,6 +198,7 @@ def analogy_accuracy(
     if method not in ("3cosadd", "3cosmul"):
         raise ValueError(f"method must be '3cosadd' or '3cosmul'; got {method!r}")
     path = questions_words_path() if path is None else path
+    _check_restrict_vocab(restrict_vocab)
     n = len(wv) if restrict_vocab is None else min(int(restrict_vocab), len(wv))
     lookup, canon = _lookup(wv.words[:n], case_insensitive)
     key = str.lower if case_insensitive else str
@@ -352,6 +356,8 @@ def read_word_pairs(path: str | os.PathLike) -> list[tuple[int, str, str, float]
                     continue
                 problem = f"the score {fields[2]!r} is not a number"
         raise FormatError(f"{os.fspath(path)}: line {number}: {problem}")
+    if not pairs:
+        raise FormatError(f"{os.fspath(path)}: holds no word pairs (lines of 'word1 word2 score')")
     return pairs
 
 
@@ -379,6 +385,7 @@ def similarity_correlation(
     (1.0, 3, 1)
     """
     path = wordsim353_path() if path is None else path
+    _check_restrict_vocab(restrict_vocab)
     n = len(wv) if restrict_vocab is None else min(int(restrict_vocab), len(wv))
     exact = {w: i for i, w in enumerate(wv.words[:n])}
     lowered = _lookup(wv.words[:n], True)[0] if case_insensitive else {}

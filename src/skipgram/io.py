@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import math
 import os
 import struct
 from collections.abc import Mapping, Sequence
@@ -42,6 +43,9 @@ _MAX_HEADER = 64 * 1024 * 1024
 # dtype strings (as numpy spells little-endian ones) that a file may contain. No object, no strings.
 _DTYPES = frozenset(["|b1", "|u1", "|i1", "<u2", "<i2", "<u4", "<i4", "<u8", "<i8", "<f2", "<f4", "<f8"])
 _PREFIX = len(MAGIC) + 8
+# Limits on a header's shapes: numpy allows 64 dimensions; no real extent is near 2**48.
+_MAX_DIMS = 32
+_MAX_EXTENT = 2**48
 
 PathLike = str | os.PathLike
 
@@ -155,8 +159,10 @@ def _fail(path: PathLike, message: str) -> FormatError:
 def _parse_header(path: PathLike, raw: bytes, file_size: int, data_start: int) -> dict:
     try:
         header = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(path, f"the JSON header is corrupted ({exc})") from None
+    except RecursionError:
+        raise _fail(path, "the JSON header is nested too deeply: corrupted or hostile") from None
+    except ValueError as exc:  # bad UTF-8, bad JSON, an integer of thousands of digits
+        raise _fail(path, f"the JSON header is corrupted ({str(exc)[:200]})") from None
     if not isinstance(header, dict) or header.get("format") != "skipgram":
         raise _fail(path, "the header is not a skipgram header (no 'format': 'skipgram')")
     version = header.get("version")
@@ -180,17 +186,21 @@ def _parse_header(path: PathLike, raw: bytes, file_size: int, data_start: int) -
         if not isinstance(entry, dict):
             raise _fail(path, f"array {name!r}: its header entry is not a JSON object")
         dtype, shape, offset = entry.get("dtype"), entry.get("shape"), entry.get("offset")
-        if dtype not in _DTYPES:
-            raise _fail(path, f"array {name!r}: dtype {dtype!r} is not allowed")
-        if not isinstance(shape, list) or not all(
-            isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape
+        if not isinstance(dtype, str) or dtype not in _DTYPES:
+            raise _fail(path, f"array {name!r}: dtype {str(dtype)[:40]!r} is not allowed")
+        if (
+            not isinstance(shape, list)
+            or len(shape) > _MAX_DIMS
+            or not all(
+                isinstance(n, int) and not isinstance(n, bool) and 0 <= n <= _MAX_EXTENT for n in shape
+            )
         ):
-            raise _fail(path, f"array {name!r}: invalid shape {shape!r}")
+            raise _fail(path, f"array {name!r}: invalid shape {str(shape)[:80]}")
         if not isinstance(offset, int) or isinstance(offset, bool) or offset < data_start:
             raise _fail(path, f"array {name!r}: invalid offset {offset!r}")
         if offset % ALIGN:
             raise _fail(path, f"array {name!r}: offset {offset} is not {ALIGN}-byte aligned")
-        nbytes = int(np.dtype(dtype).itemsize) * int(np.prod(shape, dtype=object))
+        nbytes = int(np.dtype(dtype).itemsize) * math.prod(shape)
         if offset + nbytes > file_size:
             raise _fail(
                 path,
@@ -243,7 +253,7 @@ def read_container(
         arrays: dict[str, np.ndarray] = {}
         for name, entry in header["arrays"].items():
             dtype, shape, offset = np.dtype(entry["dtype"]), tuple(entry["shape"]), entry["offset"]
-            count = int(np.prod(shape, dtype=np.int64))
+            count = math.prod(shape)
             if mmap and count:
                 arrays[name] = np.memmap(path, dtype=dtype, mode="r", offset=offset, shape=shape)
                 continue

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from ._dist_env import is_main_process
+from ._fingerprint import check_same_corpus, corpus_summary
+from ._fit_checks import check_fit_request
 from ._memory import release_free_memory
 from ._params import (
     DEFAULT_LR,
@@ -32,7 +34,7 @@ from ._params import (
     check_consistency,
     training_differences,
 )
-from ._progress import TrainingMonitor, deferred_interrupt
+from ._progress import TrainingMonitor, deferred_interrupt, describe_position
 from ._setup import make_setup
 from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
@@ -261,6 +263,7 @@ class Word2Vec:
         A fit that fails (bad input, a diverged run) leaves the model's fitted attributes as they were.
         """
         params = self._resolved_params()
+        check_fit_request(params, corpus, checkpoint, checkpoint_interval)
         with _restored_on_failure(self):
             run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval)
             try:
@@ -358,15 +361,6 @@ def _check_resumable(saved: dict, requested: dict, path) -> None:
         )
 
 
-def _check_same_corpus(saved: dict, encoded, path) -> None:
-    now = {"words": len(encoded), "raw_words": int(encoded.raw_words)}
-    if any(saved.get(k) != v for k, v in now.items()):
-        raise CorpusError(
-            f"checkpoint {os.fspath(path)} was made on another corpus "
-            f"({saved.get('raw_words')} tokens, now {now['raw_words']}); resume with the same corpus"
-        )
-
-
 @contextlib.contextmanager
 def _restored_on_failure(model: Word2Vec) -> Iterator[None]:
     """Put the model's fitted attributes (names ending in ``_``) back as they were if the block fails."""
@@ -394,11 +388,7 @@ class _Run:
         self.setup = make_setup(params, vocab, encoded, resumed)
         self.state = resumed.state if resumed is not None else TrainingState()
         self.words_per_epoch = len(encoded)
-        self.corpus_info = {
-            "words": len(encoded),
-            "raw_words": int(encoded.raw_words),
-            "sentences": int(encoded.n_sentences),
-        }
+        self.corpus_info = corpus_summary(encoded)
         self.writes = is_main_process()
         self.backend = make_backend(self.setup, params["backend"])
         self.monitor = TrainingMonitor(
@@ -423,11 +413,12 @@ class _Run:
             vocab = resumed.vocab
             encoded = encode(sentences, vocab, cache_dir=cache_dir)
             try:
-                _check_same_corpus(resumed.corpus, encoded, checkpoint)
+                check_same_corpus(resumed.corpus, encoded, checkpoint)
             except BaseException:
                 encoded.close()
                 raise
-            logger.info("resuming from %s at epoch %d", checkpoint, resumed.state.epoch + 1)
+            where = describe_position(resumed.state.epoch, resumed.state.position, params["epochs"])
+            logger.info("resuming from %s (%s)", checkpoint, where)
         else:
             start = time.perf_counter()
             vocab, encoded = scan(
@@ -467,7 +458,8 @@ class _Run:
         )
         save_checkpoint(self.checkpoint, ck)
         self.monitor.checkpoint_saved()
-        logger.info("checkpoint saved to %s (epoch %d, word %d)", self.checkpoint, epoch + 1, position)
+        where = describe_position(epoch, position, self.params["epochs"])
+        logger.info("checkpoint saved to %s (%s)", self.checkpoint, where)
         if self.monitor.interrupted:
             logger.warning("checkpoint saved to %s; run again with it to resume", self.checkpoint)
 

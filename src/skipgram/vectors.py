@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._suggest import unknown_word_message
-from .errors import FormatError
+from .errors import FormatError, ParameterError
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +84,40 @@ def _check_finite(vectors: np.ndarray, words: Sequence[str]) -> None:
         if not ok.all():
             row = start + int(np.argmin(ok))
             raise ValueError(f"the vector of {words[row]!r} (row {row}) contains NaN or infinity")
+
+
+def _check_restrict_vocab(restrict_vocab: Any) -> None:
+    """None, or a count of candidate rows >= 1 (a negative one would silently drop the *last* rows)."""
+    if restrict_vocab is None:
+        return
+    if (
+        isinstance(restrict_vocab, bool)
+        or not isinstance(restrict_vocab, (int, np.integer))
+        or restrict_vocab < 1
+    ):
+        raise ParameterError(
+            "The 'restrict_vocab' parameter must be None or an int in the range [1, inf); "
+            f"got {restrict_vocab!r}."
+        )
+
+
+def _check_query_vector(vector: np.ndarray, what: str = "a query vector") -> None:
+    """A query vector must be finite and not zero: a zero one has no direction, NaN matches nothing."""
+    if not np.isfinite(vector).all():
+        raise ValueError(f"{what} contains NaN or infinity")
+    if not vector.any():
+        raise ValueError(f"{what} is the zero vector: it has no direction to compare by cosine")
+
+
+def _check_batch_queries(queries: Any) -> None:
+    """``most_similar_batch("the")`` would query the letters t, h, e: refuse a bare string."""
+    if isinstance(queries, (str, bytes)):
+        raise ParameterError(
+            f"most_similar_batch needs a list of words or a 2-D matrix; got the string {queries!r} "
+            f"(use most_similar({queries!r}) for one word, or most_similar_batch([{queries!r}]))"
+        )
+    if isinstance(queries, np.ndarray) and queries.ndim == 2 and not np.isfinite(queries).all():
+        raise ValueError("a query matrix row contains NaN or infinity")
 
 
 class KeyedVectors:
@@ -214,7 +248,7 @@ class KeyedVectors:
 
     def __getitem__(self, words: str | Sequence[str]) -> np.ndarray:
         """One word → its vector (D,); a list of words → a matrix (n, D)."""
-        if isinstance(words, str):
+        if isinstance(words, str) or not isinstance(words, Iterable):  # one word (or a bad key: KeyError)
             return self._vectors[self.index(words)]
         return self._vectors[[self.index(w) for w in words]]
 
@@ -234,10 +268,12 @@ class KeyedVectors:
             vector = np.asarray(item, dtype=np.float32)
             if vector.shape != (self.vector_size,):
                 raise ValueError(f"a query vector must have shape ({self.vector_size},); got {vector.shape}")
+            _check_query_vector(vector)
             vectors.append(_unit_rows(vector[None, :])[0])
         return vectors, rows
 
     def _candidates(self, restrict_vocab: int | None) -> np.ndarray:
+        _check_restrict_vocab(restrict_vocab)
         return self.unit_vectors if restrict_vocab is None else self.unit_vectors[:restrict_vocab]
 
     def _top(self, scores: np.ndarray, topn: int | None, exclude: Iterable[int]):
@@ -379,6 +415,7 @@ class KeyedVectors:
         >>> [r[0][0] for r in wv.most_similar_batch(["a", "c"], topn=1)]
         ['b', 'b']
         """
+        _check_batch_queries(queries)
         if isinstance(queries, np.ndarray) and queries.ndim == 2:
             if queries.shape[1] != self.vector_size:
                 raise ValueError(f"query vectors must have {self.vector_size} columns")

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import io
 import logging
 import mmap
 import os
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -34,6 +36,10 @@ GZIP_MAGIC = b"\x1f\x8b"
 # Characters that may follow the first word of a text-format line; anything else means binary.
 _TEXT_BYTES = frozenset(b"0123456789.-+eEnaNifINF \t\r")
 _ROWS_PER_WRITE = 8192
+# No embedding has a million dimensions; a bigger header value is corruption (and would allocate GBs).
+_MAX_DIM = 1_000_000
+# Decompressed bytes read at a time from a .gz file: memory stays this plus the result.
+_STREAM_BLOCK = 1 << 22
 
 
 def write_word2vec(
@@ -88,16 +94,7 @@ def write_word2vec(
 
 @contextlib.contextmanager
 def _file_bytes(path: str | os.PathLike):
-    """The file's bytes: a read-only memory map (no copy); or for a gzip file the decompressed bytes."""
-    with open(path, "rb") as handle:
-        gzipped = handle.read(2) == GZIP_MAGIC  # by the bytes, as skipgram.formats recognises files
-    if gzipped:
-        try:
-            with gzip.open(path, "rb") as handle:
-                yield handle.read()
-        except (OSError, EOFError) as exc:
-            raise FormatError(f"{os.fspath(path)}: cannot decompress: {exc}") from None
-        return
+    """The file's bytes: a read-only memory map (no copy). ``.gz`` files are streamed instead."""
     with open(path, "rb") as handle:
         if os.fstat(handle.fileno()).st_size == 0:
             yield b""
@@ -147,6 +144,16 @@ def read_word2vec(
         raise ValueError(f"errors must be 'strict' or 'replace'; got {errors!r}")
     if limit is not None and limit < 0:
         raise ValueError(f"limit must be >= 0; got {limit}")
+    with open(path, "rb") as probe:
+        gzipped = probe.read(2) == GZIP_MAGIC  # by the bytes, as skipgram.formats recognises files
+    if gzipped:
+        try:
+            with gzip.open(path, "rb") as raw:
+                handle = io.BufferedReader(raw, buffer_size=_STREAM_BLOCK)
+                words, vectors, binary = _read_stream(handle, binary, limit, errors, no_header, name)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise FormatError(f"{name}: cannot decompress: {exc}") from None
+        return _drop_duplicates(words, vectors, errors, name, binary)
     with _file_bytes(path) as data:
         if not len(data):
             raise FormatError(f"{name}: the file is empty")
@@ -183,8 +190,8 @@ def _read_header(data, name: str) -> tuple[int, int, int]:
             "no_header=True"
         )
     count, dim = (int(part) for part in data[: start - 1].split())
-    if dim < 1:
-        raise FormatError(f"{name}: line 1: the header's dimension must be at least 1; got {dim}")
+    if not 1 <= dim <= _MAX_DIM:
+        raise FormatError(f"{name}: line 1: the header's dimension must be in [1, {_MAX_DIM}]; got {dim}")
     return start, count, dim
 
 
@@ -246,8 +253,9 @@ def _read_binary(data, start, count, dim, limit, errors, name):
     return words, out
 
 
-def _read_text(data, start, count, dim, limit, errors, name):
-    first_line = 1 if count is None else 2  # line number of the first vector
+def _read_text(data, start, count, dim, limit, errors, name, first_line=None):
+    if first_line is None:
+        first_line = 1 if count is None else 2  # line number of the first vector
     body = data[start:]
     if limit is not None:  # cut after `limit` lines so a huge file is not decoded for nothing
         cut = -1
@@ -303,6 +311,131 @@ def _read_text(data, start, count, dim, limit, errors, name):
     vectors = values.reshape(len(lines), dim)
     _check_finite(vectors, name, lambda row: f"line {first_line + row} ({words[row]!r})")
     return words, vectors
+
+
+def _read_stream(handle, binary, limit, errors, no_header, name):
+    """A compressed file, decompressed through a bounded buffer (never whole: a gzip bomb stops early)."""
+    if not handle.peek(1):
+        raise FormatError(f"{name}: the file is empty")
+    count = dim = None
+    first_line = 1
+    if not no_header:
+        _, count, dim = _read_header(handle.readline(256), name)
+        first_line = 2
+        if binary is None:
+            binary = looks_binary(handle.peek(_MAX_WORD_BYTES + 64), 0)
+    elif binary:
+        raise ValueError("no_header=True is only for text files")
+    if binary:
+        words, vectors = _stream_binary(handle, count, dim, limit, errors, name)
+    else:
+        words, vectors = _stream_text(handle, count, dim, limit, errors, name, first_line)
+    return words, vectors, bool(binary)
+
+
+def _stream_text(handle, count, dim, limit, errors, name, first_line):
+    wanted = count if limit is None else (limit if count is None else min(count, limit))
+    words: list[str] = []
+    blocks: list[np.ndarray] = []
+    carry = b""
+    line = first_line
+    while wanted is None or len(words) < wanted:
+        chunk = handle.read(_STREAM_BLOCK)
+        buffer = carry + chunk
+        cut = buffer.rfind(b"\n") + 1 if chunk else len(buffer)
+        if cut == 0:
+            if len(buffer) > _max_line_bytes(dim):
+                raise FormatError(
+                    f"{name}: line {line}: longer than {_max_line_bytes(dim)} bytes: not a vector"
+                )
+            carry = buffer
+            continue
+        part, carry = buffer[:cut], buffer[cut:]
+        if part.strip():
+            left = None if wanted is None else wanted - len(words)
+            new_words, vectors = _read_text(part, 0, None, dim, left, errors, name, first_line=line)
+            dim = vectors.shape[1]
+            words += new_words
+            blocks.append(vectors)
+            if count is not None and len(words) > count:
+                raise FormatError(
+                    f"{name}: line {first_line + count}: more vectors than the {count} the header announces"
+                )
+        line += part.count(b"\n")
+        if not chunk:
+            break
+    if count is not None and limit is None and len(words) == count and (carry + handle.read(4096)).strip():
+        raise FormatError(
+            f"{name}: line {first_line + count}: more vectors than the {count} the header announces"
+        )
+    if wanted is not None and len(words) < wanted:
+        raise FormatError(
+            f"{name}: line {first_line + len(words)}: the file ends after {len(words)} vectors, "
+            f"but the header promises {count}"
+        )
+    if not blocks and wanted == 0:
+        return words, np.empty((0, dim), dtype=np.float32)
+    if not blocks:
+        raise FormatError(f"{name}: line {first_line}: expected a word followed by numbers")
+    return words, np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+
+
+def _max_line_bytes(dim: int | None) -> int:
+    """Longest plausible text line: a word and ``dim`` numbers of at most 64 characters each."""
+    return _MAX_WORD_BYTES + 64 * (dim if dim is not None else 100_000)
+
+
+def _stream_binary(handle, count, dim, limit, errors, name):
+    row_bytes = 4 * dim
+    n = count if limit is None else min(count, limit)
+    out = np.empty((min(n, max(1, (64 << 20) // row_bytes)), dim), dtype="<f4")
+    words: list[str] = []
+    buffer = bytearray()
+    pos = offset = 0  # offset: bytes of the stream before ``buffer`` (for messages)
+    record = _MAX_WORD_BYTES + 2 + row_bytes
+    at_end = False
+    for i in range(n):
+        if len(buffer) - pos < record and not at_end:
+            del buffer[:pos]
+            offset, pos = offset + pos, 0
+            while len(buffer) < record + _STREAM_BLOCK and not at_end:
+                chunk = handle.read(_STREAM_BLOCK)
+                at_end = not chunk
+                buffer += chunk
+        if pos < len(buffer) and buffer[pos] == 10:
+            pos += 1
+        space = buffer.find(b" ", pos, pos + _MAX_WORD_BYTES)
+        if space < 0 or space + 1 + row_bytes > len(buffer):
+            raise FormatError(
+                f"{name}: byte offset {offset + pos}: the file ends inside vector #{i} of {count} "
+                "(truncated, or the header's count or dimension is wrong)"
+            )
+        raw_word = bytes(buffer[pos:space])
+        if not raw_word or b"\n" in raw_word:
+            raise FormatError(
+                f"{name}: byte offset {offset + pos}: vector #{i} has an empty or multi-line word; "
+                f"the header's dimension ({dim}) is probably wrong"
+            )
+        try:
+            words.append(raw_word.decode("utf-8", errors))
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                f"{name}: byte offset {offset + pos + exc.start}: the word of vector #{i} is not valid "
+                "UTF-8 (pass errors='replace' to accept it)"
+            ) from None
+        if i == len(out):
+            out.resize((min(n, len(out) + len(out) // 2 + 1), dim), refcheck=False)
+        out[i] = np.frombuffer(buffer, dtype="<f4", count=dim, offset=space + 1)
+        pos = space + 1 + row_bytes
+    if n == count and (bytes(buffer[pos:]) + handle.read(4096)).strip():
+        raise FormatError(
+            f"{name}: byte offset {offset + pos}: data continues after the {count} vectors the header "
+            "announces (the header's count or dimension is wrong)"
+        )
+    if len(out) != n:
+        out.resize((n, dim), refcheck=False)
+    _check_finite(out, name, lambda row: f"vector #{row} ({words[row]!r})")
+    return words, out
 
 
 def _raise_bad_number(rests: list[str], first_line: int, name: str):

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Iterable, Sequence
 from typing import Any, TextIO
 
+from ..errors import CorpusError
+
 
 def add_vectors_argument(parser: argparse.ArgumentParser, *, nargs: str | None = None) -> None:
     """The positional VECTORS argument, with one help text for every subcommand."""
@@ -52,6 +54,22 @@ def non_negative_int(text: str) -> int:
     if value < 0:
         raise argparse.ArgumentTypeError(f"expected a number >= 0, got {value}")
     return value
+
+
+def read_word_list(path: str | os.PathLike[str], flag: str) -> list[str]:
+    """Whitespace-separated words of a UTF-8 file (a stop-word list), or one line naming the problem."""
+    from ..formats import check_readable
+
+    p = check_readable(path)
+    data = p.read_bytes()
+    try:
+        return data.decode("utf-8").split()
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise CorpusError(
+            f"{flag} {str(p)!r}: line {line} (byte offset {exc.start}) is not valid UTF-8; "
+            "save the list as UTF-8"
+        ) from None
 
 
 def load_vectors(path: str | os.PathLike[str], *, mmap: bool = True):

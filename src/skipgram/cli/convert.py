@@ -6,6 +6,7 @@ import argparse
 import textwrap
 
 from .. import formats
+from .._paths import check_outputs
 from ..errors import ParameterError
 from ..formats import FORMATS, format_from_suffix, suffix_rule
 from ._common import add_json_argument, print_json
@@ -51,6 +52,15 @@ def target_format(to: str | None, output: str) -> str:
 def run(args: argparse.Namespace) -> int:
     target = target_format(args.to, args.output)
     source = formats.sniff(args.input)
+    if target == "projector":
+        outputs = {
+            "OUT (vectors)": f"{args.output}_vectors.tsv",
+            "OUT (metadata)": f"{args.output}_metadata.tsv",
+        }
+    else:
+        outputs = {"OUT": args.output}
+    # IN == OUT is allowed (the input is read fully first), so only the outputs' own checks apply.
+    check_outputs(outputs, inputs=[] if target != "projector" else [args.input])
     # Read fully (no memory map): OUT may be the same path as IN.
     wv = formats.read(args.input, format=source or formats.DEFAULT_FORMAT, mmap=False)
     written = [str(path) for path in formats.write(wv, args.output, target)]

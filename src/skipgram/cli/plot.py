@@ -67,8 +67,10 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from .._paths import check_outputs
     from ..plot import plot_loss, plot_words
 
+    check_outputs({"-o": args.output}, inputs=[p for p in (args.loss, args.vectors) if p is not None])
     if args.loss is not None:
         if args.vectors is not None or args.words:
             raise ParameterError("give either --loss FILE or VECTORS with --words, not both")

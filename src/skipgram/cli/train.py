@@ -9,8 +9,9 @@ from pathlib import Path
 from .. import formats
 from .._dist_env import is_main_process, shutdown
 from .._params import DEFAULT_LR, PARAMETERS, add_flags, flag_values
+from .._paths import check_outputs
 from ..formats import FORMATS, format_from_suffix, suffix_rule
-from ._common import show_training_log
+from ._common import read_word_list, show_training_log
 
 
 def _description() -> str:
@@ -85,12 +86,13 @@ def run(args: argparse.Namespace) -> int:
     from ..model import Word2Vec
 
     out = Path(args.out)
-    if not out.parent.exists():
-        raise FileNotFoundError(f"cannot write {args.out!r}: folder {str(out.parent)!r} does not exist")
-    fmt = output_format(args.out, args.format)
     stop_words = args.stop_words
-    if stop_words and stop_words != "english":
-        stop_words = Path(stop_words).read_text(encoding="utf-8").split()
+    stop_file = [stop_words] if stop_words and stop_words != "english" else []
+    outputs = {"-o": args.out, "--checkpoint": args.checkpoint, "--save-model": args.save_model}
+    check_outputs(outputs, inputs=[*args.corpus, *stop_file])  # before any work: nothing is lost later
+    fmt = output_format(args.out, args.format)
+    if stop_file:
+        stop_words = read_word_list(stop_words, "--stop-words")
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
     if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
         show_training_log("stderr")
