@@ -251,6 +251,7 @@ class Word2Vec:
                 max_vocab_size=params["max_vocab_size"],
                 stop_words=params["stop_words"],
                 cache_dir=cache_dir,
+                workers=params["workers"],
             )
             release_free_memory()
             logger.info(
