@@ -21,15 +21,15 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from ._atomic import atomic_write
-from .errors import CorpusError
 from .counting import _sentences, count_words
+from .errors import CorpusError
 from .reading import LineCorpus, PathLike, _token_batches, as_sentences
 from .vocab import Vocabulary
 
@@ -355,7 +355,7 @@ class _ProvisionalStore:
         cuts = np.searchsorted(ends, np.arange(self.CHUNK, self.used, self.CHUNK), side="right")
         bounds = np.unique(np.concatenate([[0], cuts, [len(lengths)]]))
         starts = np.concatenate([[0], ends])
-        return [(int(starts[a]), lengths[a:b]) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
+        return [(int(starts[a]), lengths[a:b]) for a, b in pairwise(bounds) if b > a]
 
     def remap(self, final: np.ndarray, raw_words: int, cache_dir: PathLike | None) -> EncodedCorpus:
         """The encoded corpus: provisional ids replaced by ``final[id]``, -1 dropped."""

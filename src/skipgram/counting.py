@@ -30,9 +30,11 @@ Examples
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -464,7 +466,7 @@ class _Tokens:
         )
 
     def kept_ids(self, ids: np.ndarray) -> np.ndarray:
-        parts = [ids[s : s + n] for s, n in zip(self.reg_start.tolist(), self.reg_n.tolist())]
+        parts = [ids[s : s + n] for s, n in zip(self.reg_start.tolist(), self.reg_n.tolist(), strict=True)]
         ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return ids[ids >= 0]
 
@@ -493,7 +495,7 @@ def _tokenize_part(part, skip, consumed, newlines, path, errors, nparts, run, ca
     for k in range(1, nparts):
         cuts.append(max(cuts[-1], int(_next_cut(buf, max(cuts[-1], skip + (end - skip) * k // nparts), end))))
     cuts.append(end)
-    caps = [(b - a) // 2 + 1 for a, b in zip(cuts[:-1], cuts[1:])]
+    caps = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     reg_start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)
     start, length, hash_, nl = _Tokens.empty_arrays(int(sum(caps)))
     limit = reading._MAX_WORD_BYTES
@@ -502,7 +504,7 @@ def _tokenize_part(part, skip, consumed, newlines, path, errors, nparts, run, ca
         return _tokenize(buf, cuts[k], cuts[k + 1], limit, start, length, hash_, nl, int(reg_start[k]))
 
     results = run(one, range(nparts))
-    for n, status, where, _ in results:
+    for _, status, where, _ in results:
         if status == 1:
             if errors == "replace":  # rare: redo the part with U+FFFD in place of bad bytes
                 fixed = part.decode("utf-8", "replace").encode("utf-8")
@@ -596,7 +598,7 @@ class WordCounts:
             if keep.size == 0:
                 continue
             text = p.arena[: int(p.state[1])].tobytes()
-            for o, n in zip(off[keep].tolist(), length[keep].tolist()):
+            for o, n in zip(off[keep].tolist(), length[keep].tolist(), strict=True):
                 words.append(text[o : o + n].decode("utf-8", "surrogatepass"))
             counts.append(count[keep])
             ids.append(prov[keep])
@@ -656,6 +658,10 @@ def count_words(
     return WordCounts(parts, raw, pruned)
 
 
+def _count_partition(parts: list[_Partition], tokens: _Tokens, ids: np.ndarray, min_est: int, p: int) -> None:
+    parts[p].count(tokens, ids, min_est)
+
+
 def _count_pass(sentences, parts, run, min_est, on_batch, on_restart, pass_number) -> int:
     if isinstance(sentences, reading.LineCorpus):
         blocks = _file_token_blocks(sentences, run)
@@ -670,7 +676,7 @@ def _count_pass(sentences, parts, run, min_est, on_batch, on_restart, pass_numbe
             continue
         raw += tokens.n
         ids = np.empty(len(tokens.hash), dtype=np.int32)
-        run(lambda p: parts[p].count(tokens, ids, min_est), range(len(parts)))
+        run(partial(_count_partition, parts, tokens, ids, min_est), range(len(parts)))
         if exact and pass_number == 1 and any(p.switched for p in parts):
             exact = False
             if on_restart is not None:

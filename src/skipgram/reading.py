@@ -42,7 +42,9 @@ _CUT_BYTES = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
 
 # Whitespace that str.split() splits on beyond ASCII, as UTF-8: only used to cut an over-long run of
 # bytes with no ASCII whitespace (rare). In valid UTF-8 these lead bytes only ever start characters.
-_MULTIBYTE_SPACE = re.compile(rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80")
+_MULTIBYTE_SPACE = re.compile(
+    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
+)
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
@@ -231,11 +233,9 @@ def _file_parts(path: Path) -> Iterator[tuple[bytes, int, int]]:
 
 def _after_last_wide_space(data: bytes) -> int:
     """Just after the last whitespace character outside ASCII (str.split() splits on them), or 0."""
-    last = None
-    for last in _MULTIBYTE_SPACE.finditer(data):
-        pass
+    ends = [m.end() for m in _MULTIBYTE_SPACE.finditer(data)]
     ascii_like = max(data.rfind(bytes([b])) for b in (0x1C, 0x1D, 0x1E, 0x1F))
-    return max(last.end() if last else 0, ascii_like + 1)
+    return max(ends[-1] if ends else 0, ascii_like + 1)
 
 
 def _raise_decode_error(path: Path, part: bytes, consumed: int, newlines: int) -> None:

@@ -173,10 +173,12 @@ class Vocabulary:
         >>> Vocabulary.build([["a", "b", "a"]], min_count=2).words
         ['a']
         """
-        from .counting import count_words  # noqa: PLC0415 (counting imports reading, as we do)
+        from .counting import count_words
 
         cls._validate(min_count, max_vocab_size, workers, count_memory_mb)
-        counted = count_words(sentences, min_count=min_count, workers=workers, count_memory_mb=count_memory_mb)
+        counted = count_words(
+            sentences, min_count=min_count, workers=workers, count_memory_mb=count_memory_mb
+        )
         vocab, _, _ = cls._from_word_counts(
             counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
         )
@@ -205,7 +207,7 @@ class Vocabulary:
     @staticmethod
     def _keeps_any(words: Sequence[str], counts: np.ndarray, min_count: int, stop_words: Any) -> bool:
         stop = load_stop_words(stop_words)
-        return any(c >= min_count and w not in stop for w, c in zip(words, counts.tolist()))
+        return any(c >= min_count and w not in stop for w, c in zip(words, counts.tolist(), strict=True))
 
     @classmethod
     def from_counts(
