@@ -479,15 +479,15 @@ def _file_token_blocks(corpus: reading.LineCorpus, run: Callable) -> Iterator[tu
     nparts = run.nparts
     for path in corpus.paths:
         carry = 0  # a newline ended the last block: it precedes this block's first token
-        for part, consumed, newlines in reading._file_parts(path):
+        for part, consumed in reading._file_parts(path):
             skip = 3 if consumed == 0 and part.startswith(b"\xef\xbb\xbf") else 0
-            tokens = _tokenize_part(part, skip, consumed, newlines, path, corpus.errors, nparts, run, carry)
+            tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, nparts, run, carry)
             carry = tokens.trailing_newline
             yield tokens, False
         yield None, True
 
 
-def _tokenize_part(part, skip, consumed, newlines, path, errors, nparts, run, carry) -> _Tokens:
+def _tokenize_part(part, skip, consumed, path, errors, nparts, run, carry) -> _Tokens:
     buf = np.frombuffer(part, dtype=np.uint8)
     end = len(buf)
     # Ranges cut just after single-byte whitespace, so no token or character spans two ranges.
@@ -497,7 +497,11 @@ def _tokenize_part(part, skip, consumed, newlines, path, errors, nparts, run, ca
     cuts.append(end)
     caps = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     reg_start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)
-    start, length, hash_, nl = _Tokens.empty_arrays(int(sum(caps)))
+    # Reused from block to block (a block is counted and stored before the next one is read);
+    # every token's newline flag is written by _tokenize, so stale flags never survive.
+    if run.arrays is None or len(run.arrays[0]) < sum(caps):
+        run.arrays = _Tokens.empty_arrays(max(int(sum(caps)), 1 << 10))
+    start, length, hash_, nl = run.arrays
     limit = reading._MAX_WORD_BYTES
 
     def one(k: int) -> tuple[int, int, int, int]:
@@ -508,10 +512,10 @@ def _tokenize_part(part, skip, consumed, newlines, path, errors, nparts, run, ca
         if status == 1:
             if errors == "replace":  # rare: redo the part with U+FFFD in place of bad bytes
                 fixed = part.decode("utf-8", "replace").encode("utf-8")
-                return _tokenize_part(fixed, skip, consumed, newlines, path, "strict", nparts, run, carry)
-            reading._raise_decode_error(path, part, consumed, newlines)
+                return _tokenize_part(fixed, skip, consumed, path, "strict", nparts, run, carry)
+            reading._raise_decode_error(path, part, consumed)
         if status == 2:
-            reading._raise_long_word(path, consumed + where, newlines + part.count(b"\n", 0, where) + 1)
+            reading._raise_long_word(path, consumed + where)
     # A newline at the end of range k precedes the first token of the next range that has one.
     for k, (n, _, _, trailing) in enumerate(results):
         if n and carry:
@@ -550,6 +554,7 @@ class _Runner:
 
     def __init__(self, workers: int) -> None:
         self.nparts = workers
+        self.arrays: tuple[np.ndarray, ...] | None = None  # token arrays reused across file blocks
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="skipgram-count") if workers > 1 else None
 
     def __call__(self, fn: Callable, items) -> list:
@@ -669,13 +674,15 @@ def _count_pass(sentences, parts, run, min_est, on_batch, on_restart, pass_numbe
         blocks = _list_token_blocks(sentences)
     raw = 0
     exact = True
+    ids = np.empty(0, dtype=np.int32)
     for tokens, end_of_file in blocks:
         if tokens is None:
             if on_batch is not None and exact:
                 on_batch(None, None, True, pass_number)
             continue
         raw += tokens.n
-        ids = np.empty(len(tokens.hash), dtype=np.int32)
+        if len(ids) < len(tokens.hash):  # reused: the ids of a block are stored before the next
+            ids = np.empty(len(tokens.hash), dtype=np.int32)
         run(partial(_count_partition, parts, tokens, ids, min_est), range(len(parts)))
         if exact and pass_number == 1 and any(p.switched for p in parts):
             exact = False

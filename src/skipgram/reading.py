@@ -187,25 +187,24 @@ class LineCorpus:
 
     def _file_texts(self, path: Path) -> Iterator[str]:
         """The decoded text of ``path`` in blocks, each cut just after a whitespace character."""
-        for part, consumed, newlines in _file_parts(path):
+        for part, consumed in _file_parts(path):
             try:
                 text = part.decode("utf-8", self.errors)
             except UnicodeDecodeError:
-                _raise_decode_error(path, part, consumed, newlines)
+                _raise_decode_error(path, part, consumed)
             if consumed == 0 and text.startswith("\ufeff"):
                 text = text[1:]
             if text:
                 yield text
 
 
-def _file_parts(path: Path) -> Iterator[tuple[bytes, int, int]]:
-    """``(part, consumed, newlines)``: the (decompressed) bytes of ``path`` in blocks of about
-    ``_BLOCK_BYTES``, each ending just after a whitespace character (or at the end of the file), with
-    the bytes and newlines before it. A word longer than ``_MAX_WORD_BYTES`` stops with an error.
+def _file_parts(path: Path) -> Iterator[tuple[bytes, int]]:
+    """``(part, consumed)``: the (decompressed) bytes of ``path`` in blocks of about ``_BLOCK_BYTES``,
+    each ending just after a whitespace character (or at the end of the file), with the bytes before
+    it. A word longer than ``_MAX_WORD_BYTES`` stops with an error.
     """
     block_bytes = _BLOCK_BYTES
     consumed = 0  # bytes of the (decompressed) stream before ``buffer``
-    newlines = 0
     buffer = b""
     with _open_binary(path) as handle:
         while True:
@@ -215,20 +214,41 @@ def _file_parts(path: Path) -> Iterator[tuple[bytes, int, int]]:
             if at_end:
                 cut = len(buffer)
             else:
-                cut = max(buffer.rfind(b) for b in _CUT_BYTES) + 1
+                cut = _after_last_space(buffer)
                 if cut == 0 and len(buffer) > _MAX_WORD_BYTES:
                     cut = _after_last_wide_space(buffer)
                     if cut == 0:
-                        _raise_long_word(path, consumed, newlines + 1)
+                        _raise_long_word(path, consumed)
                 if cut == 0:  # no whitespace yet: one long word, keep reading
                     continue
-            part = buffer[:cut]
-            yield part, consumed, newlines
-            newlines += part.count(b"\n")
+            yield buffer[:cut], consumed
             consumed += cut
             buffer = buffer[cut:]
             if at_end:
                 return
+
+
+def _after_last_space(data: bytes) -> int:
+    """Just after the last ASCII whitespace byte of ``data``, or 0; looks at the tail first (a full
+    reverse scan for each of the six bytes would read a block six times)."""
+    tail = max(0, len(data) - 4096)
+    cut = max(data.rfind(b, tail) for b in _CUT_BYTES)
+    if cut < 0 and tail:
+        cut = max(data.rfind(b, 0, tail) for b in _CUT_BYTES)
+    return cut + 1
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The line (1-based) of byte ``offset`` of the (decompressed) text: for error messages only."""
+    newlines, done = 0, 0
+    with _open_binary(path) as handle:
+        while done < offset:
+            chunk = _read(handle, min(1 << 20, offset - done), path)
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            done += len(chunk)
+    return newlines + 1
 
 
 def _after_last_wide_space(data: bytes) -> int:
@@ -238,13 +258,13 @@ def _after_last_wide_space(data: bytes) -> int:
     return max(ends[-1] if ends else 0, ascii_like + 1)
 
 
-def _raise_decode_error(path: Path, part: bytes, consumed: int, newlines: int) -> None:
+def _raise_decode_error(path: Path, part: bytes, consumed: int) -> None:
     """Raise the CorpusError naming where ``part`` (which starts at byte ``consumed``) is not UTF-8."""
     try:
         part.decode("utf-8")
     except UnicodeDecodeError as exc:
         where = "decompressed " if path.suffix.lower() in _OPENERS else ""
-        line = newlines + part.count(b"\n", 0, exc.start) + 1
+        line = _line_of(path, consumed + exc.start)
         raise CorpusError(
             f"{str(path)!r} is not valid UTF-8: byte offset {consumed + exc.start} of "
             f"the {where}text (line {line}) cannot be decoded ({exc.reason}); "
@@ -253,7 +273,8 @@ def _raise_decode_error(path: Path, part: bytes, consumed: int, newlines: int) -
     raise AssertionError(f"{str(path)!r}: a block was reported as invalid UTF-8 but decodes")
 
 
-def _raise_long_word(path: Path, offset: int, line: int) -> None:
+def _raise_long_word(path: Path, offset: int) -> None:
+    line = _line_of(path, offset)
     where = "decompressed " if path.suffix.lower() in _OPENERS else ""
     raise CorpusError(
         f"{str(path)!r} has a word longer than {_MAX_WORD_BYTES} bytes (no whitespace) at byte offset "
