@@ -235,3 +235,14 @@ def test_bad_counting_parameters():
         scan([["a"]], workers=0)
     with pytest.raises(ParameterError, match="'count_memory_mb' parameter"):
         Vocabulary.build([["a"]], count_memory_mb=0)
+
+
+def test_pruned_scan_into_a_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_BATCH_TOKENS", 500)  # the switch comes after ids were written
+    sentences = mixed_corpus(13, n_sentences=300)
+    cache = tmp_path / "cache"
+    vocab, encoded = scan(sentences, min_count=2, cache_dir=cache, count_memory_mb=TINY)
+    assert isinstance(encoded.ids, np.memmap)
+    assert_same_scan((vocab, encoded), scan(sentences, min_count=2, count_memory_mb=None))
+    assert [p.name.startswith("skipgram-corpus-") for p in cache.iterdir()] == [True]  # scratch removed
+    encoded.close()

@@ -23,8 +23,9 @@ filter (and so the second pass's table size) depends on the sketch's luck, and t
 
 Examples
 --------
->>> counts = count_words([["a", "b", "a"], ["c", "a"]], workers=2)
->>> sorted(zip(*counts.frequent(1)[:2]))
+>>> counted = count_words([["a", "b", "a"], ["c", "a"]], workers=2)
+>>> words, counts, _ = counted.frequent(1)
+>>> sorted(zip(words, counts.tolist()))
 [('a', 3), ('b', 1), ('c', 1)]
 """
 
