@@ -74,8 +74,9 @@ def _source_files(source: PathLike | Iterable[PathLike]) -> list[Path]:
         elif (
             not isinstance(source, (str, os.PathLike))
             and all(isinstance(p, str) for p in items)
+            and any(c.isspace() for c in item)
             and not any(Path(p).exists() for p in items)
-        ):
+        ):  # fit(["the cat sat"]): text where paths were expected
             raise CorpusError(
                 f"the corpus is a list of strings, but none is an existing file (the first is "
                 f"{_shorten(item)}); give sentences as lists of words, e.g. [['the', 'cat', 'sat']], "
