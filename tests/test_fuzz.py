@@ -126,10 +126,7 @@ KINDS = ["native", "checkpoint", "binary", "binary-gz", "text", "text-gz", "vec"
 # Found by this fuzzing: reading._read (owned by the corpus-reader work) lets zlib.error through for a
 # corrupt .gz corpus; the CLI turns it into one line, the library still raises it raw.
 KNOWN_GAPS = [
-    pytest.param(
-        "corpus-gz",
-        marks=pytest.mark.xfail(reason="reading._read does not catch zlib.error yet", strict=False),
-    )
+    "corpus-gz",
 ]
 
 

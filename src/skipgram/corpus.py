@@ -1,7 +1,8 @@
 """The encoded corpus (int32 ids + sentence offsets) the trainer runs on, and how text becomes one.
 
 :func:`scan` counts the vocabulary and encodes the corpus in a single pass over the text (read by
-:mod:`skipgram.reading`); with ``cache_dir`` the ids go to files that the trainer reads back with
+:mod:`skipgram.reading`, counted by :mod:`skipgram.counting`; a second pass only when the distinct words
+outgrow the counting memory bound); with ``cache_dir`` the ids go to files that the trainer reads back with
 positioned reads, so a corpus larger than RAM trains with a small resident size.
 
 Examples
@@ -20,7 +21,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable
-from itertools import repeat
+from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,10 @@ import numpy as np
 
 from ._atomic import atomic_write
 from ._leftovers import cache_prefix
-from ._memory import fresh_strings
+from .counting import _sentences, count_words
 from .errors import CorpusError
 from .reading import LineCorpus, PathLike, _token_batches, as_sentences
-from .vocab import Vocabulary, _ProvisionalIds
+from .vocab import Vocabulary
 
 # LineCorpus and as_sentences live in reading.py; they are re-exported because a corpus is where
 # users look for them.
@@ -302,6 +303,82 @@ def _remap_in_place(
     return EncodedCorpus(store, np.cumsum(np.concatenate(lengths_out)), raw_words)
 
 
+class _ProvisionalStore:
+    """The scan's provisional ids (one growing array, or a scratch file under ``cache_dir``) and the
+    lengths of the sentences they form, for the final remap to vocabulary ids."""
+
+    # Tokens per remap step: whole sentences, about this many ids at a time.
+    CHUNK = 1 << 20
+
+    def __init__(self, cache_dir: PathLike | None, max_sentence_length: int) -> None:
+        self.limit = max_sentence_length
+        self.scratch = self.folder = None
+        if cache_dir is not None:
+            Path(cache_dir).mkdir(parents=True, exist_ok=True)
+            self.folder = Path(tempfile.mkdtemp(prefix=cache_prefix("scan"), dir=cache_dir))
+            self.scratch = open(self.folder / "provisional.int32", "w+b")
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget everything stored (the first pass stopped being exact)."""
+        self.store = np.empty(0, dtype=np.int32)
+        self.used = 0
+        self.lengths: list[np.ndarray] = []
+        self.open = np.zeros(2, dtype=np.int64)  # the open sentence: [raw tokens, kept tokens]
+        if self.scratch is not None:
+            self.scratch.seek(0)
+            self.scratch.truncate()
+
+    def add(self, tokens: Any, ids: np.ndarray | None, end_of_file: bool, pass_number: int) -> None:
+        if tokens is not None:
+            out = np.empty(tokens.n + 1, dtype=np.int64)
+            k = _sentences(tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, out)
+            self.lengths.append(out[:k].copy())
+            kept = tokens.kept_ids(ids)
+            if self.scratch is not None:
+                self.scratch.write(kept.astype("<i4", copy=False).tobytes())
+            else:
+                self.store = _append(self.store, self.used, kept)
+            self.used += len(kept)
+        if end_of_file:  # a file (or a batch of whole sentences) ends the open sentence
+            if self.open[1] > 0:
+                self.lengths.append(self.open[1:2].copy())
+            self.open[:] = 0
+
+    def _batches(self) -> list[tuple[int, np.ndarray]]:
+        lengths = np.concatenate([np.zeros(0, np.int64), *self.lengths])
+        self.lengths = []
+        ends = np.cumsum(lengths)
+        cuts = np.searchsorted(ends, np.arange(self.CHUNK, self.used, self.CHUNK), side="right")
+        bounds = np.unique(np.concatenate([[0], cuts, [len(lengths)]]))
+        starts = np.concatenate([[0], ends])
+        return [(int(starts[a]), lengths[a:b]) for a, b in pairwise(bounds) if b > a]
+
+    def remap(self, final: np.ndarray, raw_words: int, cache_dir: PathLike | None) -> EncodedCorpus:
+        """The encoded corpus: provisional ids replaced by ``final[id]``, -1 dropped."""
+        batches = self._batches()
+        if self.scratch is None:
+            store, self.store = self.store, np.empty(0, dtype=np.int32)
+            return _remap_in_place(store, batches, final, raw_words)
+        sink = _Sink(cache_dir)
+        try:
+            for start, lengths in batches:
+                self.scratch.seek(4 * start)
+                ids = final.take(np.fromfile(self.scratch, dtype="<i4", count=int(lengths.sum())))
+                keep = ids >= 0
+                kept = _kept_lengths(keep, lengths)
+                sink.add(ids[keep], kept[kept > 0])
+            return sink.finish(raw_words)
+        except BaseException:
+            sink.abort()
+            raise
+
+    def close(self) -> None:
+        if self.scratch is not None:
+            self.scratch.close()
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
 def scan(
     sentences: Any,
     *,
@@ -309,13 +386,17 @@ def scan(
     max_vocab_size: int | None = None,
     stop_words: str | Iterable[str] | None = None,
     cache_dir: PathLike | None = None,
+    workers: int = 1,
+    count_memory_mb: float | None = 256,
 ) -> tuple[Vocabulary, EncodedCorpus]:
-    """Build the vocabulary and encode the corpus in one pass over the text.
+    """Build the vocabulary and encode the corpus, reading the text once when it fits the bound.
 
-    Gives the same result as ``Vocabulary.build`` followed by :func:`encode`, reading the text once:
-    each word gets a provisional id on first sight while counting; the provisional int32 ids are
-    kept (in memory, or in a file under ``cache_dir``) and finally remapped to vocabulary ids with
-    one ``numpy.take`` per batch, dropping pruned words.
+    Gives the same result as ``Vocabulary.build`` followed by :func:`encode`. Each word gets a
+    provisional id while counting (:mod:`skipgram.counting`); the provisional int32 ids are kept (in
+    memory, or in a file under ``cache_dir``) and finally remapped to vocabulary ids, dropping
+    pruned words. When the distinct words outgrow ``count_memory_mb``, the stored ids are dropped and
+    a second pass counts and encodes only the words that can reach ``min_count``; the vocabulary,
+    its counts and the encoded corpus are the same either way.
 
     Parameters
     ----------
@@ -324,69 +405,41 @@ def scan(
         As in :meth:`Vocabulary.build`.
     cache_dir : path, optional
         As in :func:`encode`.
+    workers : int, default 1
+        Threads that split, hash and count (any number gives the same result).
+    count_memory_mb : float or None, default 256
+        As in :meth:`Vocabulary.build`: the bound on the exact word tables of the first pass.
 
     Returns
     -------
     (Vocabulary, EncodedCorpus)
     """
-    Vocabulary._validate(min_count, max_vocab_size)
-    counter = _ProvisionalIds()
-    batches: list[tuple[int, np.ndarray]] = []  # (start of the batch's provisional ids, lengths)
-    # Provisional ids go to one growing array (remapped in place at the end, so the corpus never
-    # exists twice in memory), or to a scratch file under cache_dir.
-    store = np.empty(0, dtype=np.int32)
-    used = 0
-    scratch = folder = None
-    if cache_dir is not None:
-        Path(cache_dir).mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix=cache_prefix("scan"), dir=cache_dir))
-        scratch = open(folder / "provisional.int32", "w+b")
+    Vocabulary._validate(min_count, max_vocab_size, workers, count_memory_mb)
+    sentences = as_sentences(sentences)
+    limit = sentences.max_sentence_length if isinstance(sentences, LineCorpus) else 2**62
+    store = _ProvisionalStore(cache_dir, limit)
     try:
-        for tokens, lengths in _token_batches(as_sentences(sentences)):
-            ids = counter.add(tokens)
-            batches.append((used, np.asarray(lengths, dtype=np.int32)))
-            if scratch is not None:
-                scratch.write(ids.astype("<i4", copy=False).tobytes())
-            else:
-                store = _append(store, used, ids)
-            used += len(ids)
-        tokens = ids = None  # the last batch's words are no longer needed
-        raw_words = used
-        words = counter.words()
-        vocab = Vocabulary.from_counts(
-            words,
-            counter.counts(),
+        counted = count_words(
+            sentences,
             min_count=min_count,
-            max_vocab_size=max_vocab_size,
-            stop_words=stop_words,
+            workers=workers,
+            count_memory_mb=count_memory_mb,
+            on_batch=store.add,
+            on_restart=store.reset,
+        )
+        vocab, words, provisional = Vocabulary._from_word_counts(
+            counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
         )
         # provisional id -> final id, or -1 for a pruned word
-        final = np.fromiter(map(vocab.index.get, words, repeat(-1)), dtype=np.int32, count=len(words))
-        del words, counter
-        # Re-allocate the kept words so that the arenas of the freed tokens can go back to the OS.
-        vocab = Vocabulary(fresh_strings(vocab.words), vocab.counts, vocab.raw_total)
-        if scratch is None:
-            encoded = _remap_in_place(store, batches, final, raw_words)
-        else:
-            sink = _Sink(cache_dir)
-            try:
-                for start, lengths in batches:
-                    scratch.seek(4 * start)
-                    ids = final.take(np.fromfile(scratch, dtype="<i4", count=int(lengths.sum())))
-                    keep = ids >= 0
-                    kept = _kept_lengths(keep, lengths)
-                    sink.add(ids[keep], kept[kept > 0])
-                encoded = sink.finish(raw_words)
-            except BaseException:
-                sink.abort()
-                raise
+        final = np.full(counted.id_space, -1, dtype=np.int32)
+        final[provisional] = np.fromiter(map(vocab.index.get, words, repeat(-1)), np.int32, len(words))
+        del counted, words, provisional
+        encoded = store.remap(final, vocab.raw_total, cache_dir)
     finally:
-        if scratch is not None:
-            scratch.close()
-            shutil.rmtree(folder, ignore_errors=True)
+        store.close()
     logger.info(
         "scanned %d tokens: %d words in the vocabulary, %d ids in %d sentences",
-        raw_words,
+        vocab.raw_total,
         len(vocab),
         len(encoded),
         encoded.n_sentences,

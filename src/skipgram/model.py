@@ -427,6 +427,7 @@ class _Run:
                 max_vocab_size=params["max_vocab_size"],
                 stop_words=params["stop_words"],
                 cache_dir=cache_dir,
+                workers=params["workers"],
             )
             release_free_memory()
             logger.info(

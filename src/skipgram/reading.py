@@ -17,6 +17,8 @@ import bz2
 import gzip
 import lzma
 import os
+import re
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -34,8 +36,17 @@ PathLike = str | os.PathLike
 _BLOCK_BYTES = 1 << 21
 # Tokens per batch when encoding a user's iterable of token lists.
 _BATCH_TOKENS = 1 << 19
+# A token longer than this (bytes of UTF-8) stops reading with a CorpusError: a corpus "word" with no
+# whitespace at all (a binary file, /dev/zero) would otherwise grow without limit.
+_MAX_WORD_BYTES = 1 << 20
 # ASCII whitespace bytes: never part of a multi-byte UTF-8 character, so cutting after one is safe.
 _CUT_BYTES = (b"\n", b" ", b"\t", b"\r", b"\x0b", b"\x0c")
+
+# Whitespace that str.split() splits on beyond ASCII, as UTF-8: only used to cut an over-long run of
+# bytes with no ASCII whitespace (rare). In valid UTF-8 these lead bytes only ever start characters.
+_MULTIBYTE_SPACE = re.compile(
+    rb"\xc2[\x85\xa0]|\xe1\x9a\x80|\xe2\x80[\x80-\x8a\xa8\xa9\xaf]|\xe2\x81\x9f|\xe3\x80\x80"
+)
 
 _OPENERS = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 
@@ -62,9 +73,30 @@ def _source_files(source: PathLike | Iterable[PathLike]) -> list[Path]:
             files.extend(found)
         elif path.exists():
             files.append(path)
+        elif (
+            not isinstance(source, (str, os.PathLike))
+            and all(isinstance(p, str) for p in items)
+            and any(c.isspace() for c in item)
+            and not any(Path(p).exists() for p in items)
+        ):  # fit(["the cat sat"]): text where paths were expected
+            raise CorpusError(
+                f"the corpus is a list of strings, but none is an existing file (the first is "
+                f"{_shorten(item)}); give sentences as lists of words, e.g. [['the', 'cat', 'sat']], "
+                "or paths of existing files"
+            )
+        elif any(c.isspace() for c in str(item)):
+            raise FileNotFoundError(
+                f"corpus file {_shorten(item)} does not exist; to train on text, give sentences as "
+                "lists of words, e.g. [['the', 'cat', 'sat']]"
+            )
         else:
             raise FileNotFoundError(f"corpus file {str(path)!r} does not exist")
     return files
+
+
+def _shorten(item: PathLike, limit: int = 60) -> str:
+    text = str(item)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
 
 
 class LineCorpus:
@@ -157,42 +189,101 @@ class LineCorpus:
             yield pending, [len(pending)]
 
     def _file_texts(self, path: Path) -> Iterator[str]:
-        """The decoded text of ``path`` in blocks, each cut just after an ASCII whitespace byte."""
-        block_bytes = _BLOCK_BYTES
-        where = "decompressed " if path.suffix in _OPENERS else ""
-        consumed = 0  # bytes of the (decompressed) stream before ``buffer``
-        newlines = 0
-        buffer = b""
-        with _open_binary(path) as handle:
-            while True:
-                chunk = _read(handle, block_bytes, path)
-                at_end = not chunk
-                buffer = buffer + chunk if buffer else chunk
-                if at_end:
-                    cut = len(buffer)
-                else:
-                    cut = max(buffer.rfind(b) for b in _CUT_BYTES) + 1
-                    if cut == 0:  # no whitespace yet: one huge word, keep reading
-                        continue
-                part = buffer[:cut]
-                try:
-                    text = part.decode("utf-8", self.errors)
-                except UnicodeDecodeError as exc:
-                    line = newlines + part.count(b"\n", 0, exc.start) + 1
-                    raise CorpusError(
-                        f"{str(path)!r} is not valid UTF-8: byte offset {consumed + exc.start} of "
-                        f"the {where}text (line {line}) cannot be decoded ({exc.reason}); "
-                        "pass errors='replace' to replace undecodable bytes"
-                    ) from None
-                if consumed == 0 and text.startswith("\ufeff"):
-                    text = text[1:]
-                newlines += part.count(b"\n")
-                consumed += cut
-                buffer = buffer[cut:]
-                if text:
-                    yield text
-                if at_end:
-                    return
+        """The decoded text of ``path`` in blocks, each cut just after a whitespace character."""
+        for part, consumed in _file_parts(path):
+            try:
+                text = part.decode("utf-8", self.errors)
+            except UnicodeDecodeError:
+                _raise_decode_error(path, part, consumed)
+            if consumed == 0 and text.startswith("\ufeff"):
+                text = text[1:]
+            if text:
+                yield text
+
+
+def _file_parts(path: Path) -> Iterator[tuple[bytes, int]]:
+    """``(part, consumed)``: the (decompressed) bytes of ``path`` in blocks of about ``_BLOCK_BYTES``,
+    each ending just after a whitespace character (or at the end of the file), with the bytes before
+    it. A word longer than ``_MAX_WORD_BYTES`` stops with an error.
+    """
+    block_bytes = _BLOCK_BYTES
+    consumed = 0  # bytes of the (decompressed) stream before ``buffer``
+    buffer = b""
+    with _open_binary(path) as handle:
+        while True:
+            chunk = _read(handle, block_bytes, path)
+            at_end = not chunk
+            buffer = buffer + chunk if buffer else chunk
+            if at_end:
+                cut = len(buffer)
+            else:
+                cut = _after_last_space(buffer)
+                if cut == 0 and len(buffer) > _MAX_WORD_BYTES:
+                    cut = _after_last_wide_space(buffer)
+                    if cut == 0:
+                        _raise_long_word(path, consumed)
+                if cut == 0:  # no whitespace yet: one long word, keep reading
+                    continue
+            yield buffer[:cut], consumed
+            consumed += cut
+            buffer = buffer[cut:]
+            if at_end:
+                return
+
+
+def _after_last_space(data: bytes) -> int:
+    """Just after the last ASCII whitespace byte of ``data``, or 0; looks at the tail first (a full
+    reverse scan for each of the six bytes would read a block six times)."""
+    tail = max(0, len(data) - 4096)
+    cut = max(data.rfind(b, tail) for b in _CUT_BYTES)
+    if cut < 0 and tail:
+        cut = max(data.rfind(b, 0, tail) for b in _CUT_BYTES)
+    return cut + 1
+
+
+def _line_of(path: Path, offset: int) -> int:
+    """The line (1-based) of byte ``offset`` of the (decompressed) text: for error messages only."""
+    newlines, done = 0, 0
+    with _open_binary(path) as handle:
+        while done < offset:
+            chunk = _read(handle, min(1 << 20, offset - done), path)
+            if not chunk:
+                break
+            newlines += chunk.count(b"\n")
+            done += len(chunk)
+    return newlines + 1
+
+
+def _after_last_wide_space(data: bytes) -> int:
+    """Just after the last whitespace character outside ASCII (str.split() splits on them), or 0."""
+    ends = [m.end() for m in _MULTIBYTE_SPACE.finditer(data)]
+    ascii_like = max(data.rfind(bytes([b])) for b in (0x1C, 0x1D, 0x1E, 0x1F))
+    return max(ends[-1] if ends else 0, ascii_like + 1)
+
+
+def _raise_decode_error(path: Path, part: bytes, consumed: int) -> None:
+    """Raise the CorpusError naming where ``part`` (which starts at byte ``consumed``) is not UTF-8."""
+    try:
+        part.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = "decompressed " if path.suffix.lower() in _OPENERS else ""
+        line = _line_of(path, consumed + exc.start)
+        raise CorpusError(
+            f"{str(path)!r} is not valid UTF-8: byte offset {consumed + exc.start} of "
+            f"the {where}text (line {line}) cannot be decoded ({exc.reason}); "
+            "pass errors='replace' to replace undecodable bytes"
+        ) from None
+    raise AssertionError(f"{str(path)!r}: a block was reported as invalid UTF-8 but decodes")
+
+
+def _raise_long_word(path: Path, offset: int) -> None:
+    line = _line_of(path, offset)
+    where = "decompressed " if path.suffix.lower() in _OPENERS else ""
+    raise CorpusError(
+        f"{str(path)!r} has a word longer than {_MAX_WORD_BYTES} bytes (no whitespace) at byte offset "
+        f"{offset} of the {where}text (line {line}): is it a text file? words are limited to "
+        f"{_MAX_WORD_BYTES} bytes"
+    )
 
 
 def _open_binary(path: Path) -> BinaryIO:
@@ -206,7 +297,7 @@ def _open_binary(path: Path) -> BinaryIO:
 def _read(handle: BinaryIO, size: int, path: Path) -> bytes:
     try:
         return handle.read(size)
-    except (OSError, EOFError, lzma.LZMAError) as exc:  # corrupt or truncated compressed file
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt or truncated compressed file
         raise CorpusError(f"cannot read corpus file {str(path)!r}: {exc}") from None
 
 

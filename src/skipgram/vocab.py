@@ -14,7 +14,6 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from itertools import repeat
 from typing import Any
@@ -23,16 +22,19 @@ import numpy as np
 
 from ._params import constraints
 from ._suggest import unknown_word_message
-from ._validation import validate_params
+from ._validation import NONE, Interval, validate_params
 from .datasets import DATA_DIR
 from .errors import CorpusError, ParameterError
-from .reading import _token_batches, as_sentences
 
 __all__ = ["Vocabulary", "load_stop_words"]
 
 logger = logging.getLogger(__name__)
 
-_CONSTRAINTS = constraints("min_count", "max_vocab_size")  # Word2Vec's, from the parameter table
+_CONSTRAINTS = {
+    **constraints("min_count", "max_vocab_size"),  # Word2Vec's, from the parameter table
+    "workers": [Interval(int, 1, None)],
+    "count_memory_mb": [NONE, Interval(float, 0, None, closed="right")],
+}
 
 
 def load_stop_words(stop_words: str | Iterable[str] | None) -> frozenset[str]:
@@ -136,6 +138,8 @@ class Vocabulary:
         min_count: int = 5,
         max_vocab_size: int | None = None,
         stop_words: str | Iterable[str] | None = None,
+        workers: int = 1,
+        count_memory_mb: float | None = 256,
     ) -> Vocabulary:
         """Count the words of a corpus and keep the frequent ones.
 
@@ -150,6 +154,14 @@ class Vocabulary:
             last one kept, the alphabetically first (Python string order) are kept.
         stop_words : None, "english" or iterable of str
             Words to leave out of the vocabulary (and so out of training).
+        workers : int, default 1
+            Threads that split, hash and count the text; any number gives the same vocabulary.
+        count_memory_mb : float or None, default 256
+            Memory bound (MiB) for counting distinct words exactly in one pass. A corpus with more
+            distinct words than fit (tens of millions of typos, hashes, ids) is counted with a
+            count-min sketch of half that size, then a second pass counts exactly the words the
+            sketch says may reach ``min_count``. Either way the vocabulary and its counts are exactly
+            those of an unbounded count (a sketch never underestimates). ``None``: no bound.
 
         Raises
         ------
@@ -161,17 +173,41 @@ class Vocabulary:
         >>> Vocabulary.build([["a", "b", "a"]], min_count=2).words
         ['a']
         """
-        cls._validate(min_count, max_vocab_size)
-        counter = _ProvisionalIds()
-        for tokens, _ in _token_batches(as_sentences(sentences)):
-            counter.add(tokens)
-        return cls.from_counts(
-            counter.words(),
-            counter.counts(),
-            min_count=min_count,
-            max_vocab_size=max_vocab_size,
-            stop_words=stop_words,
+        from .counting import count_words
+
+        cls._validate(min_count, max_vocab_size, workers, count_memory_mb)
+        counted = count_words(
+            sentences, min_count=min_count, workers=workers, count_memory_mb=count_memory_mb
         )
+        vocab, _, _ = cls._from_word_counts(
+            counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
+        )
+        return vocab
+
+    @classmethod
+    def _from_word_counts(
+        cls,
+        counted: Any,
+        *,
+        min_count: int,
+        max_vocab_size: int | None,
+        stop_words: str | Iterable[str] | None,
+    ) -> tuple[Vocabulary, list[str], np.ndarray]:
+        """The vocabulary from :class:`skipgram.counting.WordCounts`, with the words it was given and
+        their provisional ids (for remapping an encoded corpus)."""
+        words, counts, provisional = counted.frequent(min_count)
+        params = {"min_count": min_count, "max_vocab_size": max_vocab_size, "stop_words": stop_words}
+        if counted.raw_total and not cls._keeps_any(words, counts, min_count, stop_words):
+            # Nothing kept: raise the message an unbounded count gives, from the words it names.
+            all_words, all_counts, _ = counted.frequent(1) if not counted.pruned else counted.most_frequent()
+            cls.from_counts(all_words, all_counts, raw_total=counted.raw_total, **params)
+        vocab = cls.from_counts(words, counts, raw_total=counted.raw_total, **params)
+        return vocab, words, provisional
+
+    @staticmethod
+    def _keeps_any(words: Sequence[str], counts: np.ndarray, min_count: int, stop_words: Any) -> bool:
+        stop = load_stop_words(stop_words)
+        return any(c >= min_count and w not in stop for w, c in zip(words, counts.tolist(), strict=True))
 
     @classmethod
     def from_counts(
@@ -223,9 +259,18 @@ class Vocabulary:
         return vocab
 
     @staticmethod
-    def _validate(min_count: int, max_vocab_size: int | None) -> None:
+    def _validate(
+        min_count: int, max_vocab_size: int | None, workers: int = 1, count_memory_mb: float | None = None
+    ) -> None:
         validate_params(
-            {"min_count": min_count, "max_vocab_size": max_vocab_size}, _CONSTRAINTS, "Vocabulary"
+            {
+                "min_count": min_count,
+                "max_vocab_size": max_vocab_size,
+                "workers": workers,
+                "count_memory_mb": count_memory_mb,
+            },
+            _CONSTRAINTS,
+            "Vocabulary",
         )
 
     @staticmethod
@@ -242,31 +287,3 @@ class Vocabulary:
             f"{words[top]!r}, occurs {top_count} time{'' if top_count == 1 else 's'}; "
             f"use a lower --min-count (min_count) or a larger corpus"
         )
-
-
-class _ProvisionalIds:
-    """Counts words while giving each a provisional id on first sight (one pass, no sort).
-
-    ``add(tokens)`` returns the tokens' provisional ids as int32, so that
-    :func:`skipgram.corpus.scan` can store them, then remap them to final ids with ``numpy.take``.
-    """
-
-    def __init__(self) -> None:
-        # A defaultdict whose factory is its own __len__ hands out 0, 1, 2, ... to new words, and
-        # map(index.__getitem__, tokens) runs the whole lookup-or-insert loop in C.
-        self.index: defaultdict[str, int] = defaultdict()
-        self.index.default_factory = self.index.__len__
-        self._counts = np.zeros(0, dtype=np.int64)
-
-    def add(self, tokens: list[str]) -> np.ndarray:
-        ids = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-        counts = np.bincount(ids, minlength=len(self.index)).astype(np.int64, copy=False)
-        counts[: self._counts.size] += self._counts
-        self._counts = counts
-        return ids
-
-    def words(self) -> list[str]:
-        return list(self.index)  # insertion order == provisional id order
-
-    def counts(self) -> np.ndarray:
-        return np.pad(self._counts, (0, len(self.index) - self._counts.size))

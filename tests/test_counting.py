@@ -1,0 +1,248 @@
+"""Tests for skipgram.counting: bounded-memory exact counting, multi-worker identity, the tokeniser."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import itertools
+import lzma
+import random
+import re
+from collections import Counter
+
+import numpy as np
+import pytest
+
+import skipgram.corpus as corpus_module
+import skipgram.reading as reading
+from skipgram import Word2Vec, counting
+from skipgram.corpus import LineCorpus, encode, scan
+from skipgram.errors import CorpusError, ParameterError
+from skipgram.vocab import Vocabulary
+
+TINY = 0.01  # MiB: far below one table, so the first growth switches to the sketch
+
+
+def mixed_corpus(seed: int, n_sentences: int = 300, noise: float = 0.5) -> list[list[str]]:
+    """Zipf-distributed real words with ``noise`` of the tokens distinct one-off strings."""
+    rng = random.Random(seed)
+    vocab = [f"w{i}" for i in range(300)] + ["é", "naïve", "中文", "🙂x"]
+    weights = [1.0 / (i + 1) for i in range(len(vocab))]
+    sentences = []
+    for s in range(n_sentences):
+        words = rng.choices(vocab, weights, k=rng.randint(0, 30))
+        out = []
+        for w in words:
+            out.append(w)
+            if rng.random() < noise:
+                out.append(f"r{seed}_{s}_{len(out)}_{rng.getrandbits(40):x}")
+        sentences.append(out)
+    return sentences
+
+
+def exact(sentences, min_count):
+    counts = Counter(w for s in sentences for w in s)
+    return {w: c for w, c in counts.items() if c >= min_count}
+
+
+def write(path, text: str):
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}.get(path.suffix, open)
+    with opener(path, "wb") as f:
+        f.write(text.encode("utf-8"))
+    return path
+
+
+def assert_same_scan(a, b):
+    (va, ea), (vb, eb) = a, b
+    assert va.words == vb.words
+    assert va.counts.tolist() == vb.counts.tolist()
+    assert va.raw_total == vb.raw_total
+    assert ea.ids.tolist() == eb.ids.tolist()
+    assert ea.offsets.tolist() == eb.offsets.tolist()
+    assert ea.raw_words == eb.raw_words
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+@pytest.mark.parametrize("min_count", [1, 2, 5])
+def test_pruned_counts_are_exact(seed, min_count):
+    sentences = mixed_corpus(seed)
+    counted = counting.count_words(sentences, min_count=min_count, workers=1 + seed % 3, count_memory_mb=TINY)
+    assert counted.pruned  # the bound was reached: the second, filtered pass ran
+    words, counts, _ = counted.frequent(min_count)
+    assert dict(zip(words, counts.tolist(), strict=True)) == exact(sentences, min_count)
+    assert counted.raw_total == sum(map(len, sentences))
+
+
+def test_the_sketch_filters_one_off_words():
+    sentences = mixed_corpus(9)
+    distinct = len(Counter(w for s in sentences for w in s))
+    counted = counting.count_words(sentences, min_count=3, count_memory_mb=0.2)
+    assert counted.pruned
+    # Only candidates are held in the second pass: the real words and a few unlucky one-offs.
+    assert counted.n_counted < 0.3 * distinct
+    assert dict(zip(*counted.frequent(3)[:2], strict=True)) == exact(sentences, 3)
+
+
+@pytest.mark.parametrize("params", [{"min_count": 2}, {"min_count": 3, "max_vocab_size": 40}])
+def test_pruned_scan_equals_unbounded_scan_and_build_then_encode(params, monkeypatch):
+    monkeypatch.setattr(reading, "_BATCH_TOKENS", 700)  # many batches, switch mid-corpus
+    sentences = mixed_corpus(11, n_sentences=500)
+    bounded = scan(sentences, count_memory_mb=TINY, **params)
+    unbounded = scan(sentences, count_memory_mb=None, **params)
+    assert_same_scan(bounded, unbounded)
+    built = Vocabulary.build(sentences, count_memory_mb=TINY, **params)
+    assert built.words == unbounded[0].words and built.counts.tolist() == unbounded[0].counts.tolist()
+    reference = encode(sentences, built)
+    assert bounded[1].ids.tolist() == reference.ids.tolist()
+    assert bounded[1].offsets.tolist() == reference.offsets.tolist()
+    bounded_counts = dict(zip(bounded[0].words, bounded[0].counts.tolist(), strict=True))
+    assert bounded_counts.items() <= exact(sentences, 1).items()
+
+
+@pytest.mark.parametrize("memory", [None, TINY])
+def test_workers_give_identical_results(tmp_path, memory, monkeypatch):
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 1000)
+    sentences = mixed_corpus(5, n_sentences=400)
+    path = write(tmp_path / "c.txt", "\n".join(" ".join(s) for s in sentences))
+    one = scan(path, min_count=2, workers=1, count_memory_mb=memory)
+    for workers in (2, 3, 4):
+        assert_same_scan(one, scan(path, min_count=2, workers=workers, count_memory_mb=memory))
+        from_lists = scan(sentences, min_count=2, workers=workers)
+        assert_same_scan(scan(sentences, min_count=2, workers=1), from_lists)
+    assert_same_scan(one, scan(sentences, min_count=2))
+
+
+def test_noise_tokens_leave_the_encoded_corpus_and_training_unchanged(tmp_path, monkeypatch):
+    rng = random.Random(3)
+    real = mixed_corpus(8, n_sentences=200, noise=0.0)
+    noisy = [[t for w in s for t in (w, f"z{rng.getrandbits(48):x}")] for s in real]
+    real_file = write(tmp_path / "real.txt", "\n".join(" ".join(s) for s in real))
+    noisy_file = write(tmp_path / "noisy.txt.gz", "\n".join(" ".join(s) for s in noisy))
+    v_real, e_real = scan(real_file, min_count=3)
+    v_noisy, e_noisy = scan(noisy_file, min_count=3, workers=2, count_memory_mb=TINY)
+    assert v_noisy.words == v_real.words and v_noisy.counts.tolist() == v_real.counts.tolist()
+    assert e_noisy.ids.tolist() == e_real.ids.tolist()
+    assert e_noisy.offsets.tolist() == e_real.offsets.tolist()
+    # Word2Vec through the pruned path: the same vectors, bit for bit.
+    defaults = dict(corpus_module.scan.__kwdefaults__, count_memory_mb=TINY)
+    monkeypatch.setattr(corpus_module.scan, "__kwdefaults__", defaults)
+    pruned = []
+
+    def spy(*args, **kwargs):
+        counted = counting.count_words(*args, **kwargs)
+        pruned.append(counted.pruned)
+        return counted
+
+    monkeypatch.setattr(corpus_module, "count_words", spy)
+    params = dict(vector_size=8, min_count=3, epochs=1, workers=1, seed=4, progress=False)
+    a = Word2Vec(**params).fit(real_file)
+    b = Word2Vec(**params).fit(noisy_file)
+    assert pruned == [False, True]  # the real text fits one table; the noisy one needs the sketch
+    assert a.vocab_.words == b.vocab_.words
+    assert np.array_equal(a.input_vectors_, b.input_vectors_)
+    assert np.array_equal(a.output_vectors_, b.output_vectors_)
+
+
+def test_tokeniser_splits_on_exactly_the_unicode_whitespace_of_str_split():
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) == 29  # if Python's Unicode tables change, this test says so
+    st, ln, hs, nl = counting._Tokens.empty_arrays(16)
+    for ch in [*spaces, "\u200b", "\ufeff", "¡", "‰", "、", "x", "\x00", "\x7f"]:
+        data = f"ab{ch}cd".encode("utf-8", "surrogatepass")
+        buf = np.frombuffer(data, np.uint8)
+        n, status, _, _ = counting._tokenize(buf, 0, len(data), 99, st, ln, hs, nl, 0)
+        assert status == 0
+        assert n == len(f"ab{ch}cd".split()), repr(ch)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 64, 1 << 20])
+@pytest.mark.parametrize("workers", [1, 3])
+def test_file_scan_matches_str_split_reference(tmp_path, monkeypatch, block, workers):
+    rng = random.Random(block)
+    alphabet = ["a", "b", "é", "ß", "中", "🙂", "\u00a0", "\u3000", "\u2028", "\x1c", "\x85"]
+    alphabet += [" ", "\t", "\r", "\n", "\n\n"]
+    text = "\ufeff" + "".join(rng.choice(alphabet) for _ in range(3000))
+    path = write(tmp_path / "t.txt.bz2", text)
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", block)
+    limit = 4
+    reference = []
+    for line in text[1:].split("\n"):
+        words = line.split()
+        reference += [words[i : i + limit] for i in range(0, len(words), limit)]
+    vocab, encoded = scan(LineCorpus(path, max_sentence_length=limit), min_count=1, workers=workers)
+    assert dict(zip(vocab.words, vocab.counts.tolist(), strict=True)) == exact(reference, 1)
+    ids, offsets = encoded.ids.tolist(), encoded.offsets.tolist()
+    assert [[vocab.words[i] for i in ids[a:b]] for a, b in itertools.pairwise(offsets)] == reference
+
+
+@pytest.mark.parametrize("suffix", ["", ".gz", ".bz2", ".xz"])
+def test_compressed_files_and_folders(tmp_path, suffix):
+    sentences = mixed_corpus(21, n_sentences=120)
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    write(folder / f"a.txt{suffix}", "\n".join(" ".join(s) for s in sentences[:60]))
+    write(folder / f"b.txt{suffix}", "\n".join(" ".join(s) for s in sentences[60:]))
+    assert_same_scan(scan(folder, min_count=2, workers=2, count_memory_mb=TINY), scan(sentences, min_count=2))
+
+
+def test_undecodable_bytes_name_file_line_and_offset(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 8)
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"good words\nmore\nb\xffd x\n")
+    for workers in (1, 2):
+        with pytest.raises(CorpusError, match=re.escape("byte offset 17 of the text (line 3)")):
+            scan(path, min_count=1, workers=workers)
+    vocab, _ = scan(LineCorpus(path, errors="replace"), min_count=1, workers=2)
+    assert "b\ufffdd" in vocab
+
+
+def test_a_word_without_whitespace_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_MAX_WORD_BYTES", 100)
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 16)
+    endless = tmp_path / "zeros.bin"
+    endless.write_bytes(b"ok\n" + b"\0" * 5000)
+    with pytest.raises(CorpusError, match=r"longer than 100 bytes .* byte offset 3 .*\(line 2\)"):
+        scan(endless, min_count=1)
+    with pytest.raises(CorpusError, match="longer than 100 bytes"):
+        list(LineCorpus(endless))
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 1 << 20)  # a long word inside one block
+    with pytest.raises(CorpusError, match=r"longer than 100 bytes .* byte offset 3 "):
+        scan(endless, min_count=1, workers=2)
+    fine = write(tmp_path / "long.txt", "a " + "x" * 100 + "\u3000" + "y" * 80)  # wide spaces cut too
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 16)
+    assert sorted(Vocabulary.build(fine, min_count=1).words) == ["a", "x" * 100, "y" * 80]
+
+
+def test_a_list_of_sentences_as_strings_is_named(tmp_path):
+    with pytest.raises(CorpusError, match=r"list of strings, but none is an existing file .*'the cat sat'"):
+        Word2Vec(min_count=1, progress=False).fit(["the cat sat"])
+    with pytest.raises(FileNotFoundError, match="to train on text, give sentences as lists of words"):
+        LineCorpus("the cat sat")
+    real = write(tmp_path / "real.txt", "a b\n")
+    with pytest.raises(FileNotFoundError, match=r"missing\.txt"):
+        LineCorpus([str(real), str(tmp_path / "missing.txt")])
+
+
+def test_tokens_with_nul_and_surrogates_from_lists():
+    sentences = [["a\0b", "", "\udcff", "a"], ["", "a\0b", "x"]]
+    vocab, encoded = scan(sentences, min_count=2, workers=2)
+    assert dict(zip(vocab.words, vocab.counts.tolist(), strict=True)) == {"a\0b": 2, "": 2}
+    assert encoded.offsets.tolist() == [0, 2, 4]
+
+
+def test_bad_counting_parameters():
+    with pytest.raises(ParameterError, match="'workers' parameter"):
+        scan([["a"]], workers=0)
+    with pytest.raises(ParameterError, match="'count_memory_mb' parameter"):
+        Vocabulary.build([["a"]], count_memory_mb=0)
+
+
+def test_pruned_scan_into_a_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setattr(reading, "_BATCH_TOKENS", 500)  # the switch comes after ids were written
+    sentences = mixed_corpus(13, n_sentences=300)
+    cache = tmp_path / "cache"
+    vocab, encoded = scan(sentences, min_count=2, cache_dir=cache, count_memory_mb=TINY)
+    assert isinstance(encoded.ids, np.memmap)
+    assert_same_scan((vocab, encoded), scan(sentences, min_count=2, count_memory_mb=None))
+    assert [p.name.startswith("skipgram-corpus-") for p in cache.iterdir()] == [True]  # scratch removed
+    encoded.close()
