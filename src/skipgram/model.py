@@ -33,6 +33,7 @@ from .errors import CorpusError, ParameterError, TrainingError
 logger = logging.getLogger(__name__)
 
 EpochCallback = Callable[["Word2Vec", dict], Any]
+ChunkCallback = Callable[["Word2Vec", dict], Any]
 
 
 class Word2Vec:
@@ -212,6 +213,7 @@ class Word2Vec:
         checkpoint: str | os.PathLike | None = None,
         checkpoint_interval: float = 600.0,
         callbacks: Sequence[EpochCallback] = (),
+        chunk_callbacks: Sequence[ChunkCallback] = (),
     ) -> Word2Vec:
         """Build the vocabulary from ``corpus`` and train.
 
@@ -225,6 +227,10 @@ class Word2Vec:
             seconds, at each epoch end and on Ctrl-C. If the file exists, training resumes from it.
         callbacks : sequence of callables ``f(model, info) -> bool``
             Called after each epoch with the epoch's record (loss, speed...); return True to stop.
+        chunk_callbacks : sequence of callables ``f(model, info)``
+            Called after each chunk of about ``batch_words`` words is trained, in the thread that
+            runs ``fit``, with ``info`` = words, effective_words, loss_sum, predictions of that chunk
+            (the hook behind gensim's ``on_batch_end`` in :mod:`skipgram.gensim`). Keep them cheap.
 
         Returns
         -------
@@ -263,7 +269,9 @@ class Word2Vec:
             setup = self._make_setup(params, vocab, encoded, resumed)
             self.vocab_ = vocab
             self.params_ = params
-            self._train(setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks)
+            self._train(
+                setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks, chunk_callbacks
+            )
         finally:
             encoded.close()
         return self
@@ -312,7 +320,9 @@ class Word2Vec:
             _check_softmax_cost(setup, params)
         return setup
 
-    def _train(self, setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks) -> None:
+    def _train(
+        self, setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks, chunk_callbacks=()
+    ) -> None:
         from .backends import is_main_process, make_backend
 
         backend = make_backend(setup, params["backend"])
@@ -347,6 +357,7 @@ class Word2Vec:
             checkpoint_interval=checkpoint_interval if checkpoint is not None else None,
             on_checkpoint=lambda epoch, position: (backend.pull(), save(epoch, position)),
             loss_curve=state.loss_curve,
+            on_chunk=(lambda info: [f(self, info) for f in chunk_callbacks]) if chunk_callbacks else None,
         )
         self.training_log_ = state.training_log
         self.loss_curve_ = state.loss_curve
@@ -380,19 +391,25 @@ class Word2Vec:
                     raise KeyboardInterrupt
                 return
             if result.n_predictions == 0 and start_position == 0:
-                raise CorpusError(
-                    f"epoch {epoch + 1} made no training pairs: no sentence has two words left after "
-                    f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
-                )
+                # A tiny corpus can lose every pair of one epoch to subsampling (gensim trains on); only
+                # a run in which no epoch made a pair is an error.
+                if epoch + 1 == params["epochs"] and not any(e["predictions"] for e in state.training_log):
+                    raise CorpusError(
+                        f"no training pairs in any epoch: no sentence has two words left after "
+                        f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
+                    )
+                logger.warning("epoch %d made no training pairs (all lost to subsampling)", epoch + 1)
             info = _epoch_record(epoch, result, seconds, setup.corpus, start_position, words_per_epoch)
             info["lr"] = setup.schedule.at((epoch + 1) * words_per_epoch)
+            if not result.n_predictions:
+                info["loss"] = 0.0  # the sum over no prediction; keeps the record JSON-serialisable
             state.training_log.append(info)
             logger.info(
                 "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
                 epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
                 info["effective_words_per_second"], seconds,
             )  # fmt: skip
-            if not np.isfinite(info["loss"]):
+            if result.n_predictions and not np.isfinite(info["loss"]):
                 raise TrainingError(
                     f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
                     f"try a smaller lr than {params['lr']}"
