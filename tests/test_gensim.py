@@ -101,6 +101,9 @@ def test_build_vocab_then_train_matches_constructor_training():
     assert two.corpus_count == len(texts) and two.corpus_total_words == sum(map(len, texts))
     assert sorted(two.wv.key_to_index) == sorted({w for s in TINY for w in s})
     result = two.train(texts, total_examples=two.corpus_count, epochs=3)
+    assert (
+        two.epochs == 3 and two.get_latest_training_loss() == 0.0
+    )  # train(compute_loss=False): gensim's rule
     assert result[1] == 3 * sum(map(len, texts)) and 0 < result[0] <= result[1]
     np.testing.assert_array_equal(one.wv.vectors, two.wv.vectors)  # same vocabulary, seed, schedule
     with pytest.raises(ValueError, match="total_examples"):
@@ -346,6 +349,7 @@ def test_evaluations_agree_with_gensim(both):
 
 
 def test_keyedvectors_built_by_hand_like_gensim():
+    assert len(KeyedVectors(vector_size=3)) == 0 and KeyedVectors(vector_size=3).vector_size == 3
     ours, theirs = KeyedVectors(3), gensim_models.KeyedVectors(3)
     vectors = np.array([[1.0, 0, 0], [0.8, 0.6, 0], [0, 0, 1]], dtype=np.float32)
     for kv in (ours, theirs):

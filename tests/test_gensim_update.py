@@ -86,3 +86,22 @@ def test_c_tool_vocabulary_files_round_trip(tmp_path, capsys):
     assert KeyedVectors.load_word2vec_format(str(again), binary=True).index_to_key == [
         line.split()[0] for line in lines if line
     ]
+
+
+def test_train_uses_only_its_own_callbacks_and_compute_loss_like_gensim():
+    class Count:
+        def __init__(self):
+            self.epochs = 0
+
+        def on_epoch_end(self, model):
+            self.epochs += 1
+
+    counter = Count()
+    model = Word2Vec(
+        TEXTS, vector_size=8, min_count=1, workers=1, epochs=2, compute_loss=True, callbacks=[counter]
+    )
+    assert counter.epochs == 2 and model.get_latest_training_loss() > 0
+    model.train(TEXTS, total_examples=len(TEXTS), epochs=1)  # no callbacks, compute_loss=False
+    assert counter.epochs == 2 and model.get_latest_training_loss() == 0.0
+    model.train(TEXTS, total_examples=len(TEXTS), epochs=1, compute_loss=True, callbacks=[counter])
+    assert counter.epochs == 3 and model.get_latest_training_loss() > 0

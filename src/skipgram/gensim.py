@@ -145,16 +145,19 @@ class KeyedVectors(_vectors.KeyedVectors):
 
     def __init__(
         self,
-        words: Any,
+        words: Any = None,
         vectors: Any = None,
         counts: Any = None,
         metadata: dict[str, Any] | None = None,
         *,
+        vector_size: int | None = None,
         count: int = 0,
         dtype: Any = np.float32,
         mapfile_path: Any = None,
     ):
         if isinstance(words, Integral):  # gensim: KeyedVectors(vector_size, count=0, dtype=REAL)
+            vector_size, words = int(words), None
+        if vector_size is not None and words is None:
             if count:
                 raise ParameterError(
                     "KeyedVectors(vector_size, count=N) preallocates empty slots in gensim; skipgram has "
@@ -163,8 +166,8 @@ class KeyedVectors(_vectors.KeyedVectors):
             if mapfile_path is not None:
                 raise ParameterError("mapfile_path is not supported; use KeyedVectors.load(path, mmap='r')")
             _check_dtype(dtype)
-            words, vectors = [], np.zeros((0, int(words)), dtype=np.float32)
-        elif vectors is None:
+            words, vectors = [], np.zeros((0, int(vector_size)), dtype=np.float32)
+        elif words is None or vectors is None:
             raise ParameterError("KeyedVectors needs a vector size (gensim) or words and their vectors")
         super().__init__(words, vectors, counts, metadata)
         self.norms: np.ndarray | None = None
@@ -559,11 +562,11 @@ class Word2Vec:
     Examples
     --------
     >>> texts = [["cat", "sat", "mat"], ["dog", "sat", "log"]] * 30
-    >>> model = Word2Vec(vector_size=8, min_count=1, sg=1, workers=1, compute_loss=True)
+    >>> model = Word2Vec(vector_size=8, min_count=1, sg=1, workers=1)
     >>> model.build_vocab(texts)
     >>> sorted(model.wv.key_to_index)
     ['cat', 'dog', 'log', 'mat', 'sat']
-    >>> _ = model.train(texts, total_examples=model.corpus_count, epochs=2)
+    >>> _ = model.train(texts, total_examples=model.corpus_count, epochs=2, compute_loss=True)
     >>> model.get_latest_training_loss() > 0
     True
     """
@@ -781,10 +784,14 @@ class Word2Vec:
                 "count cached "
                 "in the model is sufficient: total_examples=model.corpus_count."
             )
-        self.compute_loss = bool(compute_loss) or self.compute_loss
+        # gensim's train() keeps these for later calls, and uses only the callbacks passed to it.
+        self.alpha = start_alpha or self.alpha
+        self.min_alpha = end_alpha or self.min_alpha
+        self.epochs = epochs
+        self.compute_loss = bool(compute_loss)
         corpus = _one_corpus(corpus_iterable, corpus_file)
         return self._run_training(
-            corpus, epochs=epochs, callbacks=tuple(callbacks) or self.callbacks, fresh=self._native is None,
+            corpus, epochs=epochs, callbacks=tuple(callbacks), fresh=self._native is None,
             start_alpha=start_alpha, end_alpha=end_alpha,
         )  # fmt: skip
 
