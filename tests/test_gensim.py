@@ -414,3 +414,15 @@ def test_sentence_vectors_weighting_and_unknown_count(model, caplog):
     np.testing.assert_allclose(idf.vectors[0], expected, atol=1e-5)
     with pytest.raises(ParameterError, match="counts"):
         KeyedVectors(["a"], [[1.0]]).sentence_vectors([["a"]], weighting="sif")
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["skipgram.gensim", "skipgram.vectors", "skipgram.cli._migrate", "skipgram.cli.print_word_vectors"],
+)
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
