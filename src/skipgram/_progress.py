@@ -34,8 +34,10 @@ class TrainingMonitor(TrainingHooks):
         checkpoint_interval: float | None,
         on_checkpoint: Callable[[int, int], None] | None,
         loss_curve: list[list[float]],
+        on_chunk: Callable[[dict], None] | None = None,
     ):
         self.total_words = total_words
+        self.on_chunk = on_chunk
         self.words_done = words_done
         self.checkpoint_interval = checkpoint_interval
         self.on_checkpoint = on_checkpoint
@@ -70,6 +72,11 @@ class TrainingMonitor(TrainingHooks):
             self.flush_curve()
         if self._bar is not None:
             self._bar.update(words)
+        if self.on_chunk is not None:
+            self.on_chunk(
+                {"words": words, "effective_words": effective_words, "loss_sum": loss_sum,
+                 "predictions": n_predictions}
+            )  # fmt: skip
 
     def wants_safe_point(self) -> bool:
         return (

@@ -44,6 +44,7 @@ from .errors import CorpusError, ParameterError, TrainingError
 logger = logging.getLogger(__name__)
 
 EpochCallback = Callable[["Word2Vec", dict], Any]
+ChunkCallback = Callable[["Word2Vec", dict], Any]
 
 
 class Word2Vec:
@@ -242,6 +243,7 @@ class Word2Vec:
         checkpoint: str | os.PathLike | None = None,
         checkpoint_interval: float = 600.0,
         callbacks: Sequence[EpochCallback] = (),
+        chunk_callbacks: Sequence[ChunkCallback] = (),
     ) -> Word2Vec:
         """Build the vocabulary from ``corpus`` and train.
 
@@ -255,6 +257,10 @@ class Word2Vec:
             seconds, at each epoch end and on Ctrl-C. If the file exists, training resumes from it.
         callbacks : sequence of callables ``f(model, info) -> bool``
             Called after each epoch with the epoch's record (loss, speed...); return True to stop.
+        chunk_callbacks : sequence of callables ``f(model, info)``
+            Called after each chunk of about ``batch_words`` words is trained, in the thread that
+            runs ``fit``, with ``info`` = words, effective_words, loss_sum, predictions of that chunk
+            (the hook behind gensim's ``on_batch_end`` in :mod:`skipgram.gensim`). Keep them cheap.
 
         Returns
         -------
@@ -267,7 +273,7 @@ class Word2Vec:
         with _restored_on_failure(self):
             run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval)
             try:
-                run.train(callbacks)
+                run.train(callbacks, chunk_callbacks)
             finally:
                 run.close()
         return self
@@ -469,7 +475,11 @@ class _Run:
         self.save(epoch, position)
 
     # --- the epoch loop ------------------------------------------------------------------------
-    def train(self, callbacks: Sequence[EpochCallback]) -> None:
+    def train(
+        self, callbacks: Sequence[EpochCallback], chunk_callbacks: Sequence[ChunkCallback] = ()
+    ) -> None:
+        if chunk_callbacks:
+            self.monitor.on_chunk = lambda info: [f(self.model, info) for f in chunk_callbacks]
         self._publish()
         with deferred_interrupt(self.monitor):
             self._epochs(callbacks)
@@ -505,19 +515,25 @@ class _Run:
                     raise KeyboardInterrupt
                 return
             if result.n_predictions == 0 and start_position == 0:
-                raise CorpusError(
-                    f"epoch {epoch + 1} made no training pairs: no sentence has two words left after "
-                    f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
-                )
+                # A tiny corpus can lose every pair of one epoch to subsampling (gensim trains on); only
+                # a run in which no epoch made a pair is an error.
+                if epoch + 1 == params["epochs"] and not any(e["predictions"] for e in state.training_log):
+                    raise CorpusError(
+                        f"no training pairs in any epoch: no sentence has two words left after "
+                        f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
+                    )
+                logger.warning("epoch %d made no training pairs (all lost to subsampling)", epoch + 1)
             info = _epoch_record(epoch, result, seconds, self.encoded, start_position, self.words_per_epoch)
             info["lr"] = self.setup.schedule.at((epoch + 1) * self.words_per_epoch)
+            if not result.n_predictions:
+                info["loss"] = 0.0  # the sum over no prediction; keeps the record JSON-serialisable
             state.training_log.append(info)
             logger.info(
                 "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
                 epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
                 info["effective_words_per_second"], seconds,
             )  # fmt: skip
-            if not np.isfinite(info["loss"]):
+            if result.n_predictions and not np.isfinite(info["loss"]):
                 raise TrainingError(
                     f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
                     f"try a smaller lr than {params['lr']}"

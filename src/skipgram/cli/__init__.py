@@ -35,6 +35,9 @@ COMMAND_MODULES = (
     "convert",
     "plot",
     "query",
+    "print_word_vectors",
+    "nn",
+    "analogies",
     "demo",
 )
 
@@ -157,9 +160,11 @@ def _raise_terminated(signum, frame):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the process exit code (0 on success)."""
+    from ._migrate import translate_argv
+
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(translate_argv(argv))  # C-tool / fastText command lines, translated
     except SystemExit as exc:  # argparse exits on --help and on usage errors
         return int(exc.code or 0)
     quiet_rank = os.environ.get("RANK", "0") != "0"  # under torchrun, rank 0 speaks for all
