@@ -6,6 +6,7 @@ import os
 
 from ._validation import BOOL, NONE, InstanceOf, Interval, Options
 from .errors import ParameterError
+from .phrases import Phrases as _Phrases
 
 PARAMETER_CONSTRAINTS = {
     "vector_size": [Interval(int, 1, 10_000)],
@@ -37,6 +38,8 @@ PARAMETER_CONSTRAINTS = {
     "allow_slow_softmax": [BOOL],
     "cache_dir": [NONE, InstanceOf((str, os.PathLike), "a folder path")],
     "progress": [BOOL],
+    # phrases (issue 12): a fitted Phrases or a saved phrases file, joined on the fly while reading
+    "phrases": [NONE, InstanceOf((str, os.PathLike, _Phrases), "a fitted Phrases or a phrases file path")],
 }
 
 # Parameters that change what training computes: a checkpoint resumes only with the same values.

@@ -94,6 +94,9 @@ class Word2Vec:
         Folder for the encoded corpus (memory-mapped); default the system's temporary folder.
     progress : bool, default True
         Show a progress bar (tqdm) on stderr.
+    phrases : Phrases, path or None
+        Join learned phrases ("new_york") on the fly while reading the corpus: a fitted
+        :class:`skipgram.phrases.Phrases` or the path of one saved with ``Phrases.save``.
 
     Examples
     --------
@@ -135,6 +138,7 @@ class Word2Vec:
         allow_slow_softmax: bool = False,
         cache_dir: str | os.PathLike | None = None,
         progress: bool = True,
+        phrases: Any = None,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -162,6 +166,7 @@ class Word2Vec:
         self.allow_slow_softmax = allow_slow_softmax
         self.cache_dir = cache_dir
         self.progress = progress
+        self.phrases = phrases
 
     # --- parameters ----------------------------------------------------------------------------
     @classmethod
@@ -233,7 +238,12 @@ class Word2Vec:
         from .corpus import as_sentences, encode, scan
 
         params = self._resolved_params()
+        phrases = params.pop("phrases")  # an object, not a JSON value: kept out of saved parameters
         sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
+        if phrases is not None:  # phrases joined while scanning: no phrased copy of the corpus
+            from .phrases import phrases_from
+
+            sentences = phrases_from(phrases).transform(sentences)
         cache_dir = params["cache_dir"] or tempfile.gettempdir()
         resumed = None
         if checkpoint is not None and Path(checkpoint).exists():
