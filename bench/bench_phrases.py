@@ -72,16 +72,20 @@ def child_skipgram_detect(spec: dict) -> dict:
 
     corpus = LineCorpus(spec["corpus"])
     began = time.perf_counter()
-    phrases = Phrases(
-        min_count=spec["min_count"], threshold=spec["threshold"], passes=spec["passes"]
-    ).fit(corpus)
+    phrases = Phrases(min_count=spec["min_count"], threshold=spec["threshold"], passes=spec["passes"]).fit(
+        corpus
+    )
     learned = time.perf_counter()
     write_phrased(phrases, corpus, spec["output"])
     done = time.perf_counter()
     if spec.get("save"):
         phrases.save(spec["save"])
-    return {"learn_s": learned - began, "apply_s": done - learned, "total_s": done - began,
-            "phrases_learned": len(phrases.export_phrases())}  # fmt: skip
+    return {
+        "learn_s": learned - began,
+        "apply_s": done - learned,
+        "total_s": done - began,
+        "phrases_learned": len(phrases.export_phrases()),
+    }
 
 
 def child_gensim_detect(spec: dict) -> dict:
@@ -94,9 +98,12 @@ def child_gensim_detect(spec: dict) -> dict:
     stream = corpus
     for _ in range(spec["passes"]):
         model = Phrases(
-            stream, min_count=spec["min_count"], threshold=spec["threshold"], scoring=ctool_scorer,
+            stream,
+            min_count=spec["min_count"],
+            threshold=spec["threshold"],
+            scoring=ctool_scorer,
             connector_words=frozenset(),
-        )  # fmt: skip
+        )
         frozen = model.freeze()
         del model
         layers.append(frozen)
@@ -107,8 +114,12 @@ def child_gensim_detect(spec: dict) -> dict:
             out.write(" ".join(sentence))
             out.write("\n")
     done = time.perf_counter()
-    return {"learn_s": learned - began, "apply_s": done - learned, "total_s": done - began,
-            "phrases_learned": sum(len(f.phrasegrams) for f in layers)}  # fmt: skip
+    return {
+        "learn_s": learned - began,
+        "apply_s": done - learned,
+        "total_s": done - began,
+        "phrases_learned": sum(len(f.phrasegrams) for f in layers),
+    }
 
 
 def child_word2phrase_detect(spec: dict) -> dict:
@@ -117,10 +128,22 @@ def child_word2phrase_detect(spec: dict) -> dict:
     for number in range(spec["passes"]):
         target = spec["output"] if number == spec["passes"] - 1 else f"{spec['output']}.pass{number}"
         subprocess.run(
-            [spec["binary"], "-train", source, "-output", target, "-min-count", str(spec["min_count"]),
-             "-threshold", str(spec["threshold"]), "-debug", "0"],
-            check=True, stdout=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                spec["binary"],
+                "-train",
+                source,
+                "-output",
+                target,
+                "-min-count",
+                str(spec["min_count"]),
+                "-threshold",
+                str(spec["threshold"]),
+                "-debug",
+                "0",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         source = target
     done = time.perf_counter()
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -135,9 +158,18 @@ def child_train(spec: dict) -> dict:
         from gensim.models.word2vec import LineSentence
 
         model = Word2Vec(
-            LineSentence(spec["corpus"]), sg=1, hs=0, vector_size=100, window=5, negative=5, sample=1e-3,
-            min_count=5, epochs=5, seed=1, workers=spec["workers"],
-        )  # fmt: skip
+            LineSentence(spec["corpus"]),
+            sg=1,
+            hs=0,
+            vector_size=100,
+            window=5,
+            negative=5,
+            sample=1e-3,
+            min_count=5,
+            epochs=5,
+            seed=1,
+            workers=spec["workers"],
+        )
         model.wv.save_word2vec_format(spec["vectors"], binary=True)
     else:
         from skipgram import Word2Vec
@@ -150,8 +182,12 @@ def child_train(spec: dict) -> dict:
 
 def child_main(spec_path: str) -> int:
     spec = json.loads(Path(spec_path).read_text())
-    task = {"skipgram": child_skipgram_detect, "gensim": child_gensim_detect,
-            "word2phrase": child_word2phrase_detect, "train": child_train}[spec["task"]]  # fmt: skip
+    task = {
+        "skipgram": child_skipgram_detect,
+        "gensim": child_gensim_detect,
+        "word2phrase": child_word2phrase_detect,
+        "train": child_train,
+    }[spec["task"]]
     result = task(spec)
     result.setdefault("peak_rss_mb", peak_rss_mb())
     Path(spec["result"]).write_text(json.dumps(result))
@@ -165,8 +201,9 @@ def run_child(spec: dict, work: Path, timeout: float = 7200) -> dict:
     spec_path.write_text(json.dumps(spec))
     load = _loadavg()
     began = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", str(spec_path)], capture_output=True, text=True,
-                          timeout=timeout)  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(spec_path)], capture_output=True, text=True, timeout=timeout
+    )
     wall = time.perf_counter() - began
     if proc.returncode != 0:
         return {"status": "failed", "error": proc.stderr.strip().splitlines()[-1:] or ["?"], "wall_s": wall}
@@ -194,14 +231,20 @@ def token_agreement(a: Path, b: Path) -> float:
     """Share of output tokens equal position by position (both outputs are read as one token stream)."""
     with open(a, encoding="utf-8") as fa, open(b, encoding="utf-8") as fb:
         ta, tb = fa.read().split(), fb.read().split()
-    same = sum(x == y for x, y in zip(ta, tb))
+    same = sum(x == y for x, y in zip(ta, tb, strict=False))
     return same / max(len(ta), len(tb))
 
 
 def overlap(a: set[str], b: set[str]) -> dict:
     both = len(a & b)
-    return {"a": len(a), "b": len(b), "both": both, "jaccard": both / max(1, len(a | b)),
-            "share_of_a": both / max(1, len(a)), "share_of_b": both / max(1, len(b))}  # fmt: skip
+    return {
+        "a": len(a),
+        "b": len(b),
+        "both": both,
+        "jaccard": both / max(1, len(a | b)),
+        "share_of_a": both / max(1, len(a)),
+        "share_of_b": both / max(1, len(b)),
+    }
 
 
 def build_word2phrase(work: Path) -> str | None:
@@ -226,9 +269,17 @@ def detect_job(args, work: Path, report: dict) -> None:
     for repeat in range(args.repeats):
         for engine in engines:
             output = work / f"{engine}.phrased.txt"
-            spec = {"task": engine, "tag": repeat, "corpus": str(args.corpus), "plain_corpus": str(plain),
-                    "binary": binary, "output": str(output), "min_count": args.min_count,
-                    "threshold": args.threshold, "passes": args.passes}  # fmt: skip
+            spec = {
+                "task": engine,
+                "tag": repeat,
+                "corpus": str(args.corpus),
+                "plain_corpus": str(plain),
+                "binary": binary,
+                "output": str(output),
+                "min_count": args.min_count,
+                "threshold": args.threshold,
+                "passes": args.passes,
+            }
             result = run_child(spec, work)
             print(f"detect {engine} #{repeat + 1}: {result}", file=sys.stderr, flush=True)
             runs[engine].append(result)
@@ -241,12 +292,19 @@ def detect_job(args, work: Path, report: dict) -> None:
     for engine in engines:
         med = lambda k: statistics.median(ok(runs[engine], k)) if ok(runs[engine], k) else None  # noqa: E731,B023
         total = med("total_s")
-        rows.append({
-            "engine": engine, "runs": len(ok(runs[engine], "total_s")), "learn_s": med("learn_s"),
-            "apply_s": med("apply_s"), "total_s": total, "speedup_vs_gensim": gensim_total / total if total else None,
-            "peak_rss_mb": med("peak_rss_mb"), "rss_vs_gensim": (med("peak_rss_mb") or 0) / gensim_rss,
-            "phrases_in_output": len(sets[engine]),
-        })  # fmt: skip
+        rows.append(
+            {
+                "engine": engine,
+                "runs": len(ok(runs[engine], "total_s")),
+                "learn_s": med("learn_s"),
+                "apply_s": med("apply_s"),
+                "total_s": total,
+                "speedup_vs_gensim": gensim_total / total if total else None,
+                "peak_rss_mb": med("peak_rss_mb"),
+                "rss_vs_gensim": (med("peak_rss_mb") or 0) / gensim_rss,
+                "phrases_in_output": len(sets[engine]),
+            }
+        )
     pairs = {}
     for i, a in enumerate(engines):
         for b in engines[i + 1 :]:
@@ -262,22 +320,31 @@ def quality_job(args, work: Path, report: dict) -> None:
 
     saved = work / "phrases.skipgram"
     gensim_text = work / "gensim.quality.phrased.txt"
-    base = {"corpus": str(args.corpus), "min_count": args.min_count, "threshold": args.threshold,
-            "passes": args.passes}  # fmt: skip
-    ours = run_child({**base, "task": "skipgram", "tag": "q", "output": str(work / "sg.q.txt"), "save": str(saved)}, work)
+    base = {
+        "corpus": str(args.corpus),
+        "min_count": args.min_count,
+        "threshold": args.threshold,
+        "passes": args.passes,
+    }
+    ours = run_child(
+        {**base, "task": "skipgram", "tag": "q", "output": str(work / "sg.q.txt"), "save": str(saved)}, work
+    )
     theirs = run_child({**base, "task": "gensim", "tag": "q", "output": str(gensim_text)}, work)
     print(f"quality phrases: {ours} {theirs}", file=sys.stderr, flush=True)
     jobs = [
         ("skipgram, no phrases", {"engine": "skipgram", "corpus": str(args.corpus)}),
-        ("skipgram + skipgram phrases (on the fly)",
-         {"engine": "skipgram", "corpus": str(args.corpus), "phrases": str(saved)}),
+        (
+            "skipgram + skipgram phrases (on the fly)",
+            {"engine": "skipgram", "corpus": str(args.corpus), "phrases": str(saved)},
+        ),
         ("gensim + gensim Phrases", {"engine": "gensim", "corpus": str(gensim_text)}),
-    ]  # fmt: skip
+    ]
     rows = []
     for label, job in jobs:
         vectors = work / f"{len(rows)}.bin"
-        result = run_child({"task": "train", "tag": len(rows), "vectors": str(vectors), "workers": args.workers, **job},
-                           work)  # fmt: skip
+        result = run_child(
+            {"task": "train", "tag": len(rows), "vectors": str(vectors), "workers": args.workers, **job}, work
+        )
         print(f"quality {label}: {result}", file=sys.stderr, flush=True)
         row = {"run": label, **{k: result.get(k) for k in ("status", "train_s", "peak_rss_mb", "error")}}
         if result["status"] == "ok":
@@ -285,10 +352,17 @@ def quality_job(args, work: Path, report: dict) -> None:
             words = analogy_accuracy(wv, "words")
             phr = analogy_accuracy(wv, "phrases")
             phr_all = analogy_accuracy(wv, "phrases", restrict_vocab=None)
-            row.update(vocab=len(wv), words_acc=words.accuracy, words_total=words.total,
-                       phrases_acc=phr.accuracy, phrases_correct=phr.correct, phrases_total=phr.total,
-                       phrases_all_acc=phr_all.accuracy, phrases_all_correct=phr_all.correct,
-                       phrases_all_total=phr_all.total)  # fmt: skip
+            row.update(
+                vocab=len(wv),
+                words_acc=words.accuracy,
+                words_total=words.total,
+                phrases_acc=phr.accuracy,
+                phrases_correct=phr.correct,
+                phrases_total=phr.total,
+                phrases_all_acc=phr_all.accuracy,
+                phrases_all_correct=phr_all.correct,
+                phrases_all_total=phr_all.total,
+            )
         rows.append(row)
     report["quality"] = {"rows": rows, "phrase_runs": {"skipgram": ours, "gensim": theirs}}
 
@@ -299,36 +373,56 @@ def _f(value, spec):
 
 def markdown(report: dict) -> str:
     s = report["settings"]
-    lines = [f"# Phrase detection: {report['name']}", "",
-             f"{report['machine']['date']} · {report['machine']['cpu']} · {report['machine']['usable_cores']} "
-             f"cores · load {report['machine']['loadavg_start']} (shared machine: timings are noisy; ratios "
-             "from alternating runs in one session)", "",
-             f"Corpus `{s['corpus']}`; min_count {s['min_count']}, threshold {s['threshold']} (the C tool's "
-             f"score for all three), passes {s['passes']}, repeats {s['repeats']}.", "",
-             f"Command: `{s['command']}`", ""]  # fmt: skip
+    lines = [
+        f"# Phrase detection: {report['name']}",
+        "",
+        f"{report['machine']['date']} · {report['machine']['cpu']} · {report['machine']['usable_cores']} "
+        f"cores · load {report['machine']['loadavg_start']} (shared machine: timings are noisy; ratios "
+        "from alternating runs in one session)",
+        "",
+        f"Corpus `{s['corpus']}`; min_count {s['min_count']}, threshold {s['threshold']} (the C tool's "
+        f"score for all three), passes {s['passes']}, repeats {s['repeats']}.",
+        "",
+        f"Command: `{s['command']}`",
+        "",
+    ]
     if "detect" in report:
-        lines += ["| engine | runs | learn s | apply+write s | total s | × vs gensim | peak RSS MB | RSS / gensim "
-                  "| phrases in output |", "|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "| engine | runs | learn s | apply+write s | total s | × vs gensim | peak RSS MB | RSS / gensim "
+            "| phrases in output |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in report["detect"]["rows"]:
             lines.append(
                 f"| {r['engine']} | {r['runs']} | {_f(r['learn_s'], '.1f')} | {_f(r['apply_s'], '.1f')} | "
-                f"{_f(r['total_s'], '.1f')} | {_f(r['speedup_vs_gensim'], '.2f')} | {_f(r['peak_rss_mb'], '.0f')} | "
+                f"{_f(r['total_s'], '.1f')} | {_f(r['speedup_vs_gensim'], '.2f')} | "
+                f"{_f(r['peak_rss_mb'], '.0f')} | "
                 f"{_f(r['rss_vs_gensim'], '.2f')} | {r['phrases_in_output']:,} |"
             )
-        lines += ["", "| pair | phrases A | phrases B | both | Jaccard | token agreement |", "|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            "| pair | phrases A | phrases B | both | Jaccard | token agreement |",
+            "|---|---|---|---|---|---|",
+        ]
         for name, o in report["detect"]["overlap"].items():
-            lines.append(f"| {name} | {o['a']:,} | {o['b']:,} | {o['both']:,} | {o['jaccard']:.4f} | "
-                         f"{o['token_agreement']:.5f} |")  # fmt: skip
+            lines.append(
+                f"| {name} | {o['a']:,} | {o['b']:,} | {o['both']:,} | {o['jaccard']:.4f} | "
+                f"{o['token_agreement']:.5f} |"
+            )
         lines.append("")
     if "quality" in report:
-        lines += ["| vectors | train s | vocab | questions-words % (top 30k) | questions-phrases % (top 30k) "
-                  "| questions-phrases % (all words) |", "|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "| vectors | train s | vocab | questions-words % (top 30k) | questions-phrases % (top 30k) "
+            "| questions-phrases % (all words) |",
+            "|---|---|---|---|---|---|",
+        ]
         for r in report["quality"]["rows"]:
             if r.get("status") != "ok":
                 lines.append(f"| {r['run']} | failed: {r.get('error')} | | | | |")
                 continue
             lines.append(
-                f"| {r['run']} | {r['train_s']:.0f} | {r['vocab']:,} | {100 * r['words_acc']:.1f} ({r['words_total']}) | "
+                f"| {r['run']} | {r['train_s']:.0f} | {r['vocab']:,} | "
+                f"{100 * r['words_acc']:.1f} ({r['words_total']}) | "
                 f"{100 * r['phrases_acc']:.1f} ({r['phrases_correct']}/{r['phrases_total']}) | "
                 f"{100 * r['phrases_all_acc']:.1f} ({r['phrases_all_correct']}/{r['phrases_all_total']}) |"
             )
@@ -344,16 +438,25 @@ def machine_info() -> dict:
         cpu = match.group(1).strip() if match else cpu
     except OSError:
         pass
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
-    return {"date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"), "cpu": cpu,
-            "usable_cores": len(os.sched_getaffinity(0)), "loadavg_start": _loadavg(), "commit": commit,
-            "python": platform.python_version()}  # fmt: skip
+    commit = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    return {
+        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu,
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "loadavg_start": _loadavg(),
+        "commit": commit,
+        "python": platform.python_version(),
+    }
 
 
 def main(argv=None) -> int:
     if argv is None and len(sys.argv) > 2 and sys.argv[1] == "--child":
         return child_main(sys.argv[2])
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--jobs", default="detect", help="detect, quality or detect,quality")
     parser.add_argument("--engines", default=",".join(ENGINES))
@@ -366,10 +469,20 @@ def main(argv=None) -> int:
     parser.add_argument("--results", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
     name = args.name or f"phrases-{args.jobs.replace(',', '-')}-p{args.passes}"
-    report = {"name": name, "machine": machine_info(), "notes": [],
-              "settings": {"corpus": str(args.corpus), "min_count": args.min_count, "threshold": args.threshold,
-                           "passes": args.passes, "repeats": args.repeats, "workers": args.workers,
-                           "command": "python bench/bench_phrases.py " + " ".join(sys.argv[1:] if argv is None else argv)}}  # fmt: skip
+    report = {
+        "name": name,
+        "machine": machine_info(),
+        "notes": [],
+        "settings": {
+            "corpus": str(args.corpus),
+            "min_count": args.min_count,
+            "threshold": args.threshold,
+            "passes": args.passes,
+            "repeats": args.repeats,
+            "workers": args.workers,
+            "command": "python bench/bench_phrases.py " + " ".join(sys.argv[1:] if argv is None else argv),
+        },
+    }
     with tempfile.TemporaryDirectory(prefix="bench-phrases-") as tmp:
         work = Path(tmp)
         if "detect" in args.jobs:

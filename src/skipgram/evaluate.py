@@ -157,7 +157,11 @@ def _lookup(words: list[str], case_insensitive: bool) -> tuple[dict[str, int], n
 
 
 # Names of the bundled analogy sets, accepted in place of a path.
-_BUNDLED_QUESTIONS = {None: questions_words_path, "words": questions_words_path, "phrases": questions_phrases_path}
+_BUNDLED_QUESTIONS = {
+    None: questions_words_path,
+    "words": questions_words_path,
+    "phrases": questions_phrases_path,
+}
 
 
 def analogy_accuracy(

@@ -45,7 +45,14 @@ from .datasets import DATA_DIR
 from .errors import FormatError, ParameterError
 from .reading import _token_batches, as_sentences
 
-__all__ = ["PhrasedCorpus", "Phrases", "load_connector_words", "npmi_score", "original_score", "write_phrased"]
+__all__ = [
+    "PhrasedCorpus",
+    "Phrases",
+    "load_connector_words",
+    "npmi_score",
+    "original_score",
+    "write_phrased",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -207,7 +214,9 @@ class PhraseLayer:
             keys2 = np.zeros(capacity, dtype=np.int64)
             values = np.zeros(capacity, dtype=np.int64)
             packed = (self.first.astype(np.int64) << 32) | self.last.astype(np.int64)
-            kernels.rehash(packed, self.code.astype(np.int64), np.arange(n, dtype=np.int64), keys1, keys2, values)
+            kernels.rehash(
+                packed, self.code.astype(np.int64), np.arange(n, dtype=np.int64), keys1, keys2, values
+            )
             self._lookup = (keys1, keys2, values)
         return self._lookup
 
@@ -299,7 +308,9 @@ class _CandidateTable:
         self.bound += cut
         self.prunings += 1
         self._rebuild(keep, len(self.keys1))
-        logger.info("phrase candidates: pruned counts <= %d, %d kept (bound now %d)", cut, self.used, self.bound)
+        logger.info(
+            "phrase candidates: pruned counts <= %d, %d kept (bound now %d)", cut, self.used, self.bound
+        )
 
     def add(self, ids: np.ndarray, offsets: np.ndarray, connector: np.ndarray, limits, insert=True) -> None:
         if insert:
@@ -326,7 +337,9 @@ class _CandidateTable:
         )
 
 
-def _id_batches(sentences: Iterable[list[str]], index: dict[str, int]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+def _id_batches(
+    sentences: Iterable[list[str]], index: dict[str, int]
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(int32 ids with -1 for words outside ``index``, int64 sentence offsets) per batch."""
     get = index.get
     for tokens, lengths in _token_batches(sentences):
@@ -407,7 +420,9 @@ class Phrases:
         self.max_sentence_length = max_sentence_length
 
     def __repr__(self) -> str:
-        learned = f", {sum(len(layer.first) for layer in self.layers_)} phrases" if hasattr(self, "layers_") else ""
+        learned = (
+            f", {sum(len(layer.first) for layer in self.layers_)} phrases" if hasattr(self, "layers_") else ""
+        )
         return (
             f"Phrases(min_count={self.min_count}, threshold={self._threshold()}, scoring={self.scoring!r}, "
             f"passes={self.passes}{learned})"
@@ -426,7 +441,11 @@ class Phrases:
             "max_sentence_length": self.max_sentence_length,
         }
         validate_params(params, _CONSTRAINTS, "Phrases")
-        if not isinstance(self.delimiter, str) or not self.delimiter or self.delimiter.split() != [self.delimiter]:
+        if (
+            not isinstance(self.delimiter, str)
+            or not self.delimiter
+            or self.delimiter.split() != [self.delimiter]
+        ):
             raise ParameterError(
                 f"The 'delimiter' parameter of Phrases must be a non-empty string without spaces; "
                 f"got {self.delimiter!r}."
@@ -446,7 +465,9 @@ class Phrases:
         for number in range(self.passes):
             source = PhrasedCorpus(sentences, self) if self.layers_ else sentences
             layer = self._learn_layer(source, connectors)
-            logger.info("phrases pass %d: %d phrases from %d tokens", number + 1, len(layer.first), layer.total_words)
+            logger.info(
+                "phrases pass %d: %d phrases from %d tokens", number + 1, len(layer.first), layer.total_words
+            )
             self.layers_.append(layer)
         return self
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..distributed import is_main_process, shutdown
 from ._common import positive_int, show_training_log
+from .phrases import add_phrase_options, make_phrases
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
 
@@ -108,6 +109,15 @@ def add_parser(subparsers) -> None:
     )
     run_group.add_argument("--save-model", metavar="PATH", help="also save the full model (W and W')")
     run_group.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # phrases (issue 12): learned first, joined on the fly while the corpus is read
+    phrase_group = p.add_argument_group("phrases")
+    phrase_group.add_argument(
+        "--phrases",
+        metavar="N|FILE",
+        help="learn N passes of phrases (new_york) first, or load a file saved by 'skipgram phrases "
+        "--save-phrases', and join them while reading the corpus (no phrased copy is written)",
+    )
+    add_phrase_options(phrase_group, prefix="phrase-")
     p.set_defaults(run=run)
 
 
@@ -133,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
     if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
         show_training_log("stderr")
+    phrases = args.phrases
+    if phrases is not None and phrases.isdigit():  # N passes, learned with the training's min_count
+        phrases = make_phrases(args, args.min_count, int(phrases)).fit(corpus)
     model = Word2Vec(
         vector_size=args.vector_size,
         window=args.window,
@@ -159,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
         allow_slow_softmax=args.allow_slow_softmax,
         cache_dir=args.cache_dir,
         progress=not args.no_progress and sys.stderr.isatty(),
+        phrases=phrases,
     )
     try:
         model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
