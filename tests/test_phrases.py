@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import math
 import random
+import shutil
+import subprocess
 from collections import Counter
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -334,3 +337,25 @@ def test_phrase_analogies_are_bundled_and_matched_lower_case():
     result = analogy_accuracy(KeyedVectors(words, vectors), "phrases")
     assert result.total == 2 and result.correct == 2  # both orders of the one pair of pairs
     assert result.sections[0].name == "newspapers"
+
+
+C_SOURCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "peers" / "word2vec-c" / "word2phrase.c"
+
+
+@pytest.mark.skipif(
+    not C_SOURCE.exists() or shutil.which("gcc") is None, reason="needs ../shared/peers and gcc"
+)
+def test_same_output_as_the_c_tool_word2phrase(tmp_path):
+    binary = tmp_path / "word2phrase"
+    subprocess.run(["gcc", str(C_SOURCE), "-o", str(binary), "-lm", "-O2", "-w"], check=True)
+    words = [w for s in make_text(12) for w in s]  # one line: the C tool counts pairs across lines
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text(" ".join(words) + "\n")
+    for threshold in ("20", "5"):
+        out = tmp_path / f"c-{threshold}.txt"
+        # relative names: the C tool keeps file names in 60-byte buffers
+        command = ["./word2phrase", "-train", corpus.name, "-output", out.name, "-threshold", threshold]
+        subprocess.run([*command, "-debug", "0"], check=True, stdout=subprocess.DEVNULL, cwd=tmp_path)
+        ours = Phrases(threshold=float(threshold)).fit(corpus)
+        assert [w for s in ours.transform(corpus) for w in s] == out.read_text().split()
+        assert "_" in out.read_text()
