@@ -489,8 +489,9 @@ class Phrases:
         )
         layer._index = vocab.index
         connector, limits = layer.connector_codes, layer.limits
+        index = self._viable_index(layer)
         table = _CandidateTable(self.max_vocab_size)
-        for ids, offsets in _id_batches(sentences, vocab.index):
+        for ids, offsets in _id_batches(sentences, index):
             table.add(ids, offsets, connector, limits)
         if table.bound:
             logger.info(
@@ -504,7 +505,7 @@ class Phrases:
                     table.bound, self.min_count,
                 )  # fmt: skip
             table.start_recount(self.min_count)
-            for ids, offsets in _id_batches(sentences, vocab.index):
+            for ids, offsets in _id_batches(sentences, index):
                 table.add(ids, offsets, connector, limits, insert=False)
         first, code, last, count = table.items(self.min_count)
         layer.pruning_bound = table.bound
@@ -516,6 +517,23 @@ class Phrases:
         layer.count, layer.score = count[keep][order], score[keep][order].astype(np.float64)
         layer.make_texts(self.delimiter)
         return layer
+
+    def _viable_index(self, layer: PhraseLayer) -> dict[str, int]:
+        """The vocabulary minus the content words too frequent to be in any phrase.
+
+        With the original score, a candidate with word ``w`` scores below ``N / count(w)`` whatever its
+        partner (``count(ab) <= min(count(a), count(b))``), so words with ``count(w) >= N / threshold``
+        ("the", "was" on Wikipedia at the default threshold) can neither start nor end a phrase.
+        Treating them as breaks changes no result and skips most candidates, and so most of the table.
+        """
+        threshold = self._threshold()
+        if self.scoring != "original" or threshold <= 0:
+            return layer.index
+        frequent = layer.counts * threshold >= layer.total_words * (1 + 1e-6)  # margin for float32 scores
+        frequent &= layer.connector_codes == 0
+        if not frequent.any():
+            return layer.index
+        return {w: i for w, i in layer.index.items() if not frequent[i]}
 
     def _threshold_for_scores(self):
         # The C tool compares its float score with a float threshold.
