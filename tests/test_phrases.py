@@ -359,3 +359,21 @@ def test_same_output_as_the_c_tool_word2phrase(tmp_path):
         ours = Phrases(threshold=float(threshold)).fit(corpus)
         assert [w for s in ours.transform(corpus) for w in s] == out.read_text().split()
         assert "_" in out.read_text()
+
+
+def test_cli_evaluate_uses_the_bundled_phrase_analogies(tmp_path, capsys):
+    from skipgram import KeyedVectors
+
+    words = ["albuquerque", "albuquerque_journal", "baltimore", "baltimore_sun"]
+    vectors = np.array([[1, 0, 0], [1, 1, 0], [0, 0, 1], [0, 1, 1]], np.float32)
+    KeyedVectors(words, vectors).save(tmp_path / "v.skipgram")
+    assert main(["evaluate", str(tmp_path / "v.skipgram"), "--analogies", "phrases", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "questions-phrases.txt (bundled)" in out and '"correct": 2' in out
+
+
+def test_npmi_threshold_outside_its_range_is_refused():
+    with pytest.raises(ParameterError, match=r"\[-1, 1\] for scoring='npmi'"):
+        Phrases(scoring="npmi", threshold=10.0).fit([["a", "b"]])
+    with pytest.raises(ParameterError, match="'threshold' parameter"):
+        Phrases(threshold="high").fit([["a", "b"]])

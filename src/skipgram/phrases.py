@@ -429,7 +429,9 @@ class Phrases:
         )
 
     def _threshold(self) -> float:
-        return DEFAULT_THRESHOLDS.get(self.scoring, 0.0) if self.threshold is None else float(self.threshold)
+        if self.threshold is None:
+            return DEFAULT_THRESHOLDS.get(self.scoring, 0.0)
+        return self.threshold  # validated by _validate
 
     def _validate(self) -> frozenset[str]:
         params = {
@@ -441,6 +443,11 @@ class Phrases:
             "max_sentence_length": self.max_sentence_length,
         }
         validate_params(params, _CONSTRAINTS, "Phrases")
+        if self.scoring == "npmi" and not -1.0 <= params["threshold"] <= 1.0:
+            raise ParameterError(
+                "The 'threshold' parameter of Phrases must be in [-1, 1] for scoring='npmi' (NPMI's range); "
+                f"got {params['threshold']!r}."
+            )
         if (
             not isinstance(self.delimiter, str)
             or not self.delimiter
