@@ -123,7 +123,7 @@ def test_a_torch_option_on_the_command_line_with_numba(tmp_path, capsys):
     corpus.write_text("a b c d\n" * 20)
     code = main(["train", str(corpus), "-o", str(tmp_path / "v.bin"), "--row-cap", "2", "--no-progress"])
     assert code == 1
-    assert capsys.readouterr().err.strip() == "skipgram train: error: row_cap applies to backend='torch' only"
+    assert capsys.readouterr().err.strip() == "skipgram train: error: row_cap applies to --backend torch only"
 
 
 @pytest.mark.parametrize("name, value", [("precision", "fp16"), ("row_cap", 0.0), ("sync_words", 0)])

@@ -42,7 +42,7 @@ def corpus_fingerprint(encoded: Any) -> str:
     except (KeyError, TypeError):
         pass
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(np.ascontiguousarray(encoded.sentence_offsets(), dtype="<i8").tobytes())
+    digest.update(np.ascontiguousarray(encoded.offsets, dtype="<i8").tobytes())
     for start in range(0, len(encoded), _BLOCK):
         block = encoded.slice(start, min(len(encoded), start + _BLOCK))
         digest.update(np.ascontiguousarray(block, dtype="<i4").tobytes())

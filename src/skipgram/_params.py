@@ -47,6 +47,18 @@ DEFAULT_LR = {"skipgram": 0.025, "cbow": 0.05}  # the C tool's
 MIN_LR_FACTOR = 1e-4  # min_lr = lr * this: the C tool's floor
 
 
+class _PhrasesSource:
+    """A fitted :class:`skipgram.phrases.Phrases` or the path of a saved one (imported lazily: no cycle)."""
+
+    def accepts(self, value: Any) -> bool:
+        from .phrases import Phrases
+
+        return isinstance(value, (str, os.PathLike, Phrases))
+
+    def __str__(self) -> str:
+        return "a fitted Phrases or a phrases file path"
+
+
 @dataclass(frozen=True)
 class Flag:
     """How ``skipgram train`` spells a parameter.
@@ -157,6 +169,11 @@ _TABLE = (
        flag=Flag("engine", "torch: bf16 computes the full-softmax logits in bfloat16 (CUDA only)")),
     _p("sync_words", 2**20, [Interval(int, 1, None)], training=True,
        flag=Flag("engine", "under torchrun: local corpus words between two synchronisations", metavar="N")),
+    _p("phrases", None,
+       [NONE, _PhrasesSource()],
+       flag=Flag("vocabulary", "learn N passes of phrases (new_york) first, or load a file saved by "
+                 "'skipgram phrases --save-phrases', and join them while reading the corpus (no phrased "
+                 "copy is written)", metavar="N|FILE", default_help="none")),
 )  # fmt: skip
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}

@@ -26,3 +26,11 @@ def questions_words_path() -> Path:
 def wordsim353_path() -> Path:
     """WordSim-353: 353 word pairs with human similarity judgements (tab-separated)."""
     return DATA_DIR / "wordsim353.tsv"
+
+
+def questions_phrases_path() -> Path:
+    """The C tool's phrase analogy questions (``questions-phrases.txt``): 3,218 questions, 5 sections.
+
+    Phrases are written with ``_`` ("New_York_Times"), as :class:`skipgram.phrases.Phrases` joins them.
+    """
+    return DATA_DIR / "questions-phrases.txt"

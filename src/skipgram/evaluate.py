@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .datasets import questions_words_path, wordsim353_path
+from .datasets import questions_phrases_path, questions_words_path, wordsim353_path
 from .errors import FormatError
 from .vectors import COSMUL_EPSILON, KeyedVectors, _check_restrict_vocab
 
@@ -159,6 +159,14 @@ def _lookup(words: list[str], case_insensitive: bool) -> tuple[dict[str, int], n
     return lookup, np.array([lookup[w.lower()] for w in words], dtype=np.int64)
 
 
+# Names of the bundled analogy sets, accepted in place of a path.
+_BUNDLED_QUESTIONS = {
+    None: questions_words_path,
+    "words": questions_words_path,
+    "phrases": questions_phrases_path,
+}
+
+
 def analogy_accuracy(
     wv: KeyedVectors,
     path: str | os.PathLike | None = None,
@@ -173,9 +181,11 @@ def analogy_accuracy(
     ----------
     wv : KeyedVectors
         Rows in frequency order (most frequent first), as training produces them.
-    path : path, optional
-        A questions-words file (``: section`` lines, then four words per line); None = the bundled
-        Google set.
+    path : path, "words", "phrases" or None
+        A questions-words file (``: section`` lines, then four words per line); None or ``"words"``:
+        the bundled Google set; ``"phrases"``: the bundled phrase set of the C tool
+        (``questions-phrases.txt``, phrases joined with ``_`` as :mod:`skipgram.phrases` joins them;
+        compared lower-cased unless ``case_insensitive=False``).
     restrict_vocab : int or None
         Only the first ``restrict_vocab`` words are candidates; questions using other words are
         skipped. None uses every word.
@@ -197,7 +207,7 @@ def analogy_accuracy(
     """
     if method not in ("3cosadd", "3cosmul"):
         raise ValueError(f"method must be '3cosadd' or '3cosmul'; got {method!r}")
-    path = questions_words_path() if path is None else path
+    path = _BUNDLED_QUESTIONS.get(path, lambda: path)() if isinstance(path, str) or path is None else path
     _check_restrict_vocab(restrict_vocab)
     n = len(wv) if restrict_vocab is None else min(int(restrict_vocab), len(wv))
     lookup, canon = _lookup(wv.words[:n], case_insensitive)

@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 MAGIC = b"SKIPGRAM"
 VERSION = 1
 ALIGN = 64
-KINDS = ("vectors", "checkpoint")
+KINDS = ("vectors", "checkpoint", "phrases")
 # A header is a few kB; a bigger one means a corrupted length field, not a real header.
 _MAX_HEADER = 64 * 1024 * 1024
 # dtype strings (as numpy spells little-endian ones) that a file may contain. No object, no strings.

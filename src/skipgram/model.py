@@ -114,6 +114,9 @@ class Word2Vec:
         Torch engine: "bf16" computes the full softmax's logits in bfloat16 (on CUDA only).
     sync_words : int, default 1048576
         Under ``torchrun``: local corpus words each process trains between two synchronisations.
+    phrases : Phrases, path or None
+        Join learned phrases ("new_york") on the fly while reading the corpus: a fitted
+        :class:`skipgram.phrases.Phrases` or the path of one saved with ``Phrases.save``.
 
     A parameter that only some engines use (``device``, ``block_words``, ``row_cap``, ``precision``) must
     keep its default with another ``backend``. ``skipgram._params`` holds the table of all of them.
@@ -162,6 +165,7 @@ class Word2Vec:
         row_cap: float | None = None,
         precision: str = "float32",
         sync_words: int = 2**20,
+        phrases: Any = None,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -193,6 +197,7 @@ class Word2Vec:
         self.row_cap = row_cap
         self.precision = precision
         self.sync_words = sync_words
+        self.phrases = phrases
 
     # --- parameters ----------------------------------------------------------------------------
     @classmethod
@@ -270,6 +275,13 @@ class Word2Vec:
         """
         params = self._resolved_params()
         check_fit_request(params, corpus, checkpoint, checkpoint_interval)
+        phrases = params.pop("phrases")  # an object, not a JSON value: kept out of saved parameters
+        if phrases is not None:  # phrases joined while scanning: no phrased copy of the corpus
+            from .phrases import PhrasedCorpus, phrases_from
+            from .reading import as_sentences
+
+            sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
+            corpus = PhrasedCorpus(sentences, phrases_from(phrases))
         with _restored_on_failure(self):
             run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval)
             try:

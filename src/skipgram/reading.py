@@ -364,7 +364,7 @@ def as_sentences(
         _CORPUS_CONSTRAINTS,
         "as_sentences",
     )
-    if isinstance(corpus, (LineCorpus, _CheckedSentences)):
+    if isinstance(corpus, (LineCorpus, _CheckedSentences)) or _yields_batches(corpus):
         return corpus  # already configured: its own settings win
     if isinstance(corpus, (str, os.PathLike)) or (
         isinstance(corpus, (list, tuple))
@@ -390,7 +390,7 @@ def as_sentences(
 
 def _token_batches(sentences: Iterable[list[str]]) -> Iterator[tuple[list[str], list[int]]]:
     """(tokens, sentence lengths) in batches; empty sentences are skipped."""
-    if isinstance(sentences, LineCorpus):
+    if isinstance(sentences, LineCorpus) or _yields_batches(sentences):
         yield from sentences._token_batches()
         return
     tokens: list[str] = []
@@ -404,3 +404,8 @@ def _token_batches(sentences: Iterable[list[str]]) -> Iterator[tuple[list[str], 
                 tokens, lengths = [], []
     if lengths:
         yield tokens, lengths
+
+
+def _yields_batches(corpus: Any) -> bool:
+    """Hook: a source that makes its own checked (tokens, lengths) batches (e.g. a PhrasedCorpus)."""
+    return getattr(type(corpus), "_token_batches", None) is not None and not isinstance(corpus, type)

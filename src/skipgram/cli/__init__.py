@@ -29,6 +29,7 @@ from ..errors import SkipgramError
 # Subcommand modules, in the order ``skipgram --help`` lists them.
 COMMAND_MODULES = (
     "train",
+    "phrases",
     "similar",
     "analogy",
     "evaluate",

@@ -40,7 +40,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument(
         "--analogies",
         metavar="FILE",
-        help="analogy questions (default: bundled questions-words.txt)",
+        help="analogy questions: a file, or 'words' / 'phrases' for the bundled questions-words.txt / "
+        "the C tool's questions-phrases.txt (phrases joined with _, see 'skipgram phrases'); default words",
     )
     parser.add_argument(
         "--similarity",
@@ -69,8 +70,9 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Check every input path before the (slow) evaluation starts.
+    bundled = {"words": "questions-words.txt (bundled)", "phrases": "questions-phrases.txt (bundled)"}
     for path in [args.analogies, *(args.similarity or [])]:
-        if path is not None:
+        if path is not None and not (path is args.analogies and path in bundled):
             check_readable(path)
     from ..evaluate import analogy_accuracy, similarity_correlation
 
@@ -80,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
     report: dict[str, Any] = {"vectors": args.vectors}
     if run_all or args.analogies is not None:
         result = analogy_accuracy(wv, args.analogies, restrict_vocab=args.restrict_vocab, method=args.method)
-        report["analogies"] = {"file": _name(args.analogies, "questions-words.txt (bundled)")}
+        label = bundled.get(args.analogies) or _name(args.analogies, bundled["words"])
+        report["analogies"] = {"file": label}
         report["analogies"].update(to_jsonable(result))
     if run_all or args.similarity:
         report["similarity"] = []

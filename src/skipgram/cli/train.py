@@ -12,6 +12,7 @@ from .._params import DEFAULT_LR, PARAMETERS, add_flags, flag_values
 from .._paths import check_outputs
 from ..formats import FORMATS, format_from_suffix, suffix_rule
 from ._common import read_word_list, show_training_log
+from .phrases import add_phrase_options, make_phrases
 
 
 def _description() -> str:
@@ -73,6 +74,9 @@ def add_parser(subparsers) -> None:
         help="seconds between checkpoints (default: %(default)g)",
     )
     run_group.add_argument("--save-model", metavar="PATH", help="also save the full model (W and W')")
+    # phrases (issue 12): learned first, joined on the fly while the corpus is read
+    phrase_group = p.add_argument_group("phrases")
+    add_phrase_options(phrase_group, prefix="phrase-")
     p.set_defaults(run=run)
 
 
@@ -96,9 +100,13 @@ def run(args: argparse.Namespace) -> int:
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
     if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
         show_training_log("stderr")
+    phrases = args.phrases
+    if phrases is not None and phrases.isdigit():  # N passes, learned with the training's min_count
+        phrases = make_phrases(args, args.min_count, int(phrases)).fit(corpus)
     params = flag_values(args)
     params["stop_words"] = stop_words
     params["progress"] = params["progress"] and sys.stderr.isatty()
+    params["phrases"] = phrases
     model = Word2Vec(**params)
     try:
         model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
