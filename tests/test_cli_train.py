@@ -119,7 +119,7 @@ def test_every_command_is_listed_and_a_broken_command_module_is_an_error(monkeyp
     import skipgram.cli as cli
 
     commands = cli.build_parser()._subparsers._group_actions[0].choices
-    assert list(commands) == list(cli.COMMAND_MODULES)
+    assert list(commands) == [name.replace("_", "-") for name in cli.COMMAND_MODULES]
     monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, "nonexistent"))
     with pytest.raises(ModuleNotFoundError, match=r"skipgram\.cli\.nonexistent"):
         cli.build_parser()  # not a command silently missing from --help
