@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from ._validation import BOOL, NONE, InstanceOf, Interval, Options
 from .errors import ParameterError
+from .vectors import KeyedVectors
 
 PARAMETER_CONSTRAINTS = {
     "vector_size": [Interval(int, 1, 10_000)],
@@ -37,13 +39,21 @@ PARAMETER_CONSTRAINTS = {
     "allow_slow_softmax": [BOOL],
     "cache_dir": [NONE, InstanceOf((str, os.PathLike), "a folder path")],
     "progress": [BOOL],
+    # growth (issue 10): vocabulary control and starting from existing vectors
+    "trim_rule": [NONE, InstanceOf((Callable,), "a callable rule(word, count, min_count) -> int")],
+    "max_final_vocab": [NONE, Interval(int, 1, None)],
+    "init_vectors": [
+        NONE,
+        InstanceOf((str, os.PathLike, KeyedVectors), "a KeyedVectors or a vectors file path"),
+    ],
+    "lock_init": [BOOL],
 }
 
 # Parameters that change what training computes: a checkpoint resumes only with the same values.
 TRAINING_KEYS = (
     "vector_size", "window", "min_count", "max_vocab_size", "sample", "negative", "ns_exponent", "loss",
     "architecture", "lr", "min_lr", "epochs", "seed", "output", "max_sentence_length", "stop_words",
-    "shrink_windows", "shared_negatives",
+    "shrink_windows", "shared_negatives", "max_final_vocab", "init_vectors", "lock_init",
 )  # fmt: skip
 
 
@@ -59,6 +69,18 @@ def check_consistency(params: dict) -> None:
     refusal = unsupported_objective(params["backend"], params["architecture"], params["loss"])
     if refusal:
         raise ParameterError(refusal)
+    if params.get("lock_init"):
+        from .engines import get_engine
+
+        if params.get("init_vectors") is None:
+            raise ParameterError(
+                "lock_init=True locks the rows set from init_vectors, but init_vectors is None"
+            )
+        if not get_engine(params["backend"]).capabilities.supports_lock_factor:
+            raise ParameterError(
+                f"the {params['backend']!r} engine cannot keep rows fixed (lock_init=True); "
+                "use backend='numba' or lock_init=False"
+            )
     lr, min_lr = params["lr"], params["min_lr"]
     if lr is not None and min_lr is not None and min_lr > lr:
         raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")

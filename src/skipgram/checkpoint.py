@@ -57,6 +57,9 @@ class Checkpoint:
     output_vectors: np.ndarray
     state: TrainingState
     corpus: dict  # fingerprint of the encoded corpus: {"words": ..., "raw_words": ..., "sentences": ...}
+    # For a run of Word2Vec.fit_more: what it continues ({"base": fingerprint of the model, ...}).
+    continuation: dict | None = None
+    lock_factor: np.ndarray | None = None  # float32[V] per-row factor on W updates (lock_init), or None
 
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
@@ -68,12 +71,16 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
         "words": encode_words(vocab.words),
         "counts": np.asarray(vocab.counts, dtype=np.int64),
     }
+    if checkpoint.lock_factor is not None:
+        arrays["lock_factor"] = np.asarray(checkpoint.lock_factor, dtype=np.float32)
     metadata: dict[str, Any] = {
         "params": checkpoint.params,
         "vocab_raw_total": int(vocab.raw_total),
         "state": checkpoint.state.to_dict(),
         "corpus": checkpoint.corpus,
     }
+    if checkpoint.continuation is not None:
+        metadata["continuation"] = checkpoint.continuation
     write_container(path, KIND, arrays, metadata)
 
 
@@ -89,6 +96,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         state = TrainingState.from_dict(metadata["state"])
         params = dict(metadata["params"])
         corpus = dict(metadata["corpus"])
+        continuation = metadata.get("continuation")
+        continuation = dict(continuation) if continuation is not None else None
+        lock_factor = arrays.get("lock_factor")
+        lock_factor = np.array(lock_factor, dtype=np.float32) if lock_factor is not None else None
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise
@@ -98,4 +109,8 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
             f"{os.fspath(path)}: matrix shapes {w_in.shape} and {w_out.shape} do not fit "
             f"a vocabulary of {len(words)} words"
         )
-    return Checkpoint(params, vocab, w_in, w_out, state, corpus)
+    if lock_factor is not None and lock_factor.shape != (len(words),):
+        raise FormatError(
+            f"{os.fspath(path)}: lock_factor has shape {lock_factor.shape}, not ({len(words)},)"
+        )
+    return Checkpoint(params, vocab, w_in, w_out, state, corpus, continuation, lock_factor)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .._dist_env import is_main_process, shutdown
 from ..engines import engine_names
+from ..errors import ParameterError
 from ._common import positive_int, show_training_log
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
@@ -90,6 +91,30 @@ def add_parser(subparsers) -> None:
         default="strict",
         help="undecodable bytes: stop with an error (strict) or replace them",
     )
+    # growth (issue 10): vocabulary files and rules, continuing a model, starting from vectors
+    vocab.add_argument(
+        "--save-vocab", metavar="FILE", help="write the vocabulary ('word count' lines, as word2vec)"
+    )
+    vocab.add_argument("--read-vocab", metavar="FILE", help="use this vocabulary file instead of counting")
+    vocab.add_argument("--keep-words", metavar="FILE", help="keep these words whatever their count")
+    vocab.add_argument("--drop-words", metavar="FILE", help="leave these words out of the vocabulary")
+    vocab.add_argument(
+        "--max-final-vocab",
+        type=positive_int,
+        metavar="N",
+        help="raise min-count until at most N words remain",
+    )
+    grow = p.add_argument_group("continue or start from vectors")
+    grow.add_argument(
+        "--init-from",
+        metavar="MODEL|VECTORS",
+        help="a saved model or checkpoint: continue training it on CORPUS (new words added); a vectors "
+        "file (native, .bin, .txt, .vec, .gz): start W from it",
+    )
+    grow.add_argument("--lock-init", action="store_true", help="keep the rows from --init-from VECTORS fixed")
+    grow.add_argument(
+        "--no-new-words", action="store_true", help="continuing a model: keep its vocabulary as it is"
+    )
     run_group = p.add_argument_group("training")
     run_group.add_argument("--epochs", type=positive_int, default=5, help="passes over the corpus (5)")
     run_group.add_argument("--lr", type=_float, help="initial learning rate (0.025 skip-gram, 0.05 CBOW)")
@@ -122,6 +147,43 @@ def output_format(path: str, requested: str | None) -> str:
     return {".bin": "word2vec-binary", ".txt": "word2vec-text", ".vec": "word2vec-text"}.get(suffix, "native")
 
 
+def _word_list_rule(keep: str | None, drop: str | None):
+    """The trim rule of ``--keep-words``/``--drop-words`` (None when neither is given)."""
+    if not keep and not drop:
+        return None
+    from .._growth import WordListRule, read_word_list
+
+    sources = tuple(f"{flag} {path}" for flag, path in (("keep", keep), ("drop", drop)) if path)
+    return WordListRule(
+        read_word_list(keep) if keep else (), read_word_list(drop) if drop else (), sources=sources
+    )
+
+
+def _is_model_file(path: str) -> bool:
+    """True for a saved model or checkpoint (continue it); False for a vectors file (start from it)."""
+    from ..errors import FormatError
+    from ..io import read_container
+    from ._common import sniff_format
+
+    if sniff_format(path) != "native":
+        return False
+    try:
+        read_container(path, mmap=True, expect_kind="checkpoint")
+    except FormatError:
+        return False
+    return True
+
+
+def _refuse_with_model(args: argparse.Namespace) -> None:
+    """Flags that make no sense when continuing a model (its vocabulary and shape are given)."""
+    given = [flag for flag, value in (("--read-vocab", args.read_vocab), ("--lock-init", args.lock_init),
+                                      ("--max-final-vocab", args.max_final_vocab)) if value]  # fmt: skip
+    if given:
+        raise ParameterError(
+            f"{', '.join(given)} cannot be used when --init-from is a saved model (training continues it)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..corpus import LineCorpus
     from ..model import Word2Vec
@@ -136,7 +198,15 @@ def run(args: argparse.Namespace) -> int:
     corpus = LineCorpus(args.corpus, max_sentence_length=args.max_sentence_length, errors=args.errors)
     if not args.verbose and is_main_process():  # one line per epoch on stderr; -v shows everything
         show_training_log("stderr")
-    model = Word2Vec(
+    trim_rule = _word_list_rule(args.keep_words, args.drop_words)
+    base = None
+    if args.init_from and _is_model_file(args.init_from):
+        _refuse_with_model(args)
+        base = Word2Vec.load(args.init_from)
+        progress = not args.no_progress and sys.stderr.isatty()
+        base.set_params(workers=args.workers, cache_dir=args.cache_dir, progress=progress)
+        base.set_params(trim_rule=trim_rule)
+    model = base or Word2Vec(
         vector_size=args.vector_size,
         window=args.window,
         min_count=args.min_count,
@@ -162,9 +232,24 @@ def run(args: argparse.Namespace) -> int:
         allow_slow_softmax=args.allow_slow_softmax,
         cache_dir=args.cache_dir,
         progress=not args.no_progress and sys.stderr.isatty(),
+        trim_rule=trim_rule,
+        max_final_vocab=args.max_final_vocab,
+        init_vectors=args.init_from,
+        lock_init=args.lock_init,
     )
+    if base is None and args.no_new_words:
+        raise ParameterError("--no-new-words applies to continuing a model: give --init-from MODEL")
     try:
-        model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
+        if base is not None:
+            model.fit_more(
+                corpus, epochs=args.epochs, new_words=not args.no_new_words, lr=args.lr,
+                checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval,
+            )  # fmt: skip
+        else:
+            model.fit(
+                corpus, vocabulary=args.read_vocab, checkpoint=args.checkpoint,
+                checkpoint_interval=args.checkpoint_interval,
+            )  # fmt: skip
     finally:
         shutdown()  # leave the process group, if torchrun started one
     if not is_main_process():
@@ -175,6 +260,8 @@ def run(args: argparse.Namespace) -> int:
         model.wv_.save_word2vec_format(out, binary=fmt == "word2vec-binary")
     if args.save_model:
         model.save(args.save_model)
+    if args.save_vocab:
+        model.vocab_.save(args.save_vocab)
     last = model.training_log_[-1] if model.training_log_ else {}
     print(
         f"wrote {len(model.wv_)} vectors of {model.wv_.vector_size} dimensions to {out} ({fmt}); "
