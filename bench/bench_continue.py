@@ -72,14 +72,19 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/skipgram-bench-continue"))
     parser.add_argument("--name", default="continue-e5")
     parser.add_argument("--stages", default="half1,whole,continued")
+    parser.add_argument(
+        "--lr", type=float, default=None, help="fit_more's starting rate (the model's: 0.025)"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     half1, half2, whole = split_corpus(DATA / "enwiki-2015-1e8.txt.gz", args.work)
     params = dict(vector_size=100, window=5, min_count=5, negative=5, sample=1e-3, epochs=args.epochs,
                   workers=args.workers, seed=1, progress=False)  # fmt: skip
     timings = {}
+    tag = "" if args.lr is None else f"-lr{args.lr:g}"
+    files = {"half1": "half1", "whole": "whole", "continued": f"continued{tag}"}
     for stage in args.stages.split(","):
-        path = args.work / f"{stage}-e{args.epochs}.model"
+        path = args.work / f"{files[stage]}-e{args.epochs}.model"
         if path.exists():
             continue
         began = time.perf_counter()
@@ -90,16 +95,16 @@ def main() -> None:
         elif stage == "continued":
             base = Word2Vec.load(args.work / f"half1-e{args.epochs}.model")
             base.set_params(workers=args.workers, progress=False)
-            base.fit_more(str(half2), epochs=args.epochs).save(path)
+            base.fit_more(str(half2), epochs=args.epochs, lr=args.lr).save(path)
         timings[stage] = time.perf_counter() - began
         print(f"{stage}: trained in {timings[stage]:.0f} s", flush=True)
-    models = {
-        s: Word2Vec.load(args.work / f"{s}-e{args.epochs}.model") for s in ("half1", "continued", "whole")
-    }
+    names = ("half1", "continued", "whole")
+    models = {s: Word2Vec.load(args.work / f"{files[s]}-e{args.epochs}.model") for s in names}
     report = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "host": platform.node(),
         "params": params,
+        "continuation_lr": args.lr if args.lr is not None else 0.025,
         "train_seconds": timings,
         "models": {s: scores(m.wv_) for s, m in models.items()},
     }
@@ -134,9 +139,10 @@ def main() -> None:
               f"nearest neighbours that are among its 20 nearest in `whole` (first 200 new words): "
               f"{report['new_word_neighbour_overlap_at_10_in_whole_top20']}", ""]  # fmt: skip
     lines += [f"- {w}: {', '.join(n)}" for w, n in examples.items()]
+    lr_flag = f" --lr {args.lr:g}" if args.lr is not None else ""
     lines += ["", f"Training seconds this run (shared, loaded machine: noisy): {timings}", "",
               f"Command: `nice -n 5 python bench/bench_continue.py --epochs {args.epochs} "
-              f"--workers {args.workers} --name {args.name}`"]  # fmt: skip
+              f"--workers {args.workers} --name {args.name}{lr_flag}`"]  # fmt: skip
     (out / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -8,8 +8,8 @@ Examples
 --------
 >>> from skipgram._params import resolve_params
 >>> e = estimate_memory(resolve_params({"vector_size": 10}), 100, corpus_words=1000)
->>> e["W"], e["W'"], e["corpus"], e["huffman"]
-(4000, 4000, 4000, 0)
+>>> e["W"], e["W'"], e["corpus"], e["huffman"]  # corpus: 4 bytes per id + 8 per sentence offset
+(4000, 4000, 4008, 0)
 """
 
 from __future__ import annotations

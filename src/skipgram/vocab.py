@@ -283,7 +283,7 @@ class Vocabulary:
         >>> path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
         >>> Vocabulary(["the", "cat"], np.array([5, 2]), 9).save(path)
         >>> open(path).read()
-        '</s> 0\nthe 5\ncat 2\n'
+        '</s> 0\\nthe 5\\ncat 2\\n'
         >>> Vocabulary.load(path).words
         ['the', 'cat']
         """
