@@ -358,3 +358,17 @@ def test_cli_continue_and_vocab_files(tmp_path):
         KeyedVectors.load_word2vec_format(tmp_path / "v3.txt"),
     )
     np.testing.assert_allclose(v3["animal1"], v1["animal1"], atol=1e-5)  # text format rounds
+
+
+def test_warns_before_training_when_memory_is_short(monkeypatch, caplog):
+    import skipgram._estimate as estimate
+
+    monkeypatch.setattr(estimate, "available_memory", lambda: 1000)
+    with caplog.at_level("WARNING", logger="skipgram.model"):
+        Word2Vec(epochs=1, **FAST).fit(topic_corpus(50, 1, TOPICS))
+    assert any("only 0 MB are available" in r.getMessage() and "W'" in r.getMessage() for r in caplog.records)
+    monkeypatch.setattr(estimate, "available_memory", lambda: 10**12)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="skipgram.model"):
+        Word2Vec(epochs=1, **FAST).fit(topic_corpus(50, 1, TOPICS))
+    assert not any("are available" in r.getMessage() for r in caplog.records)

@@ -488,8 +488,8 @@ class _Run:
         self.model, self.params, self.vocab, self.encoded = model, params, vocab, encoded
         self.checkpoint = checkpoint
         self.continuation = resumed.continuation if resumed is not None else None
+        _warn_if_short_of_memory(params, len(vocab), len(encoded))  # before the matrices are allocated
         self.setup = make_setup(params, vocab, encoded, resumed)
-        _warn_if_short_of_memory(params, len(vocab), len(encoded))
         self.state = resumed.state if resumed is not None else TrainingState()
         self.words_per_epoch = len(encoded)
         self.corpus_info = {
