@@ -39,6 +39,11 @@ NO_JIT = os.environ.get("NUMBA_DISABLE_JIT", "0") == "1"
 M64 = (1 << 64) - 1
 
 
+def unlocked(w_in):
+    """The lock factor of a run without locked rows: every row of W learns."""
+    return np.ones(w_in.shape[0], np.float32)
+
+
 class RefRNG:
     def __init__(self, seed, epoch, chunk):
         z = (seed * 0x9E3779B97F4A7C15) & M64
@@ -312,7 +317,7 @@ SEED, EPOCH, CHUNK = 3, 1, 4
 def run_negative(kernel, t, keep, shrink, *, window=2, k=3, lr=(0.1, 0.05), chunk=CHUNK, seed=SEED):
     w_in, w_out = t["w_in"].copy(), t["w_out"].copy()
     out = kernel(
-        t["ids"], t["bounds"], w_in, w_out, keep, t["aprob"], t["aidx"],
+        t["ids"], t["bounds"], w_in, w_out, unlocked(w_in), keep, t["aprob"], t["aidx"],
         window, k, shrink, lr[0], lr[1], seed, EPOCH, chunk, t["buffer"],
     )  # fmt: skip
     return out, w_in, w_out
@@ -321,7 +326,7 @@ def run_negative(kernel, t, keep, shrink, *, window=2, k=3, lr=(0.1, 0.05), chun
 def run_hierarchical(kernel, t, keep, shrink, *, window=2, lr=(0.1, 0.05), chunk=CHUNK, seed=SEED):
     w_in, w_out = t["w_in"].copy(), t["w_out_hs"].copy()
     out = kernel(
-        t["ids"], t["bounds"], w_in, w_out, keep, t["codes"], t["points"], t["lengths"],
+        t["ids"], t["bounds"], w_in, w_out, unlocked(w_in), keep, t["codes"], t["points"], t["lengths"],
         window, shrink, lr[0], lr[1], seed, EPOCH, chunk, t["buffer"],
     )  # fmt: skip
     return out, w_in, w_out
@@ -330,7 +335,8 @@ def run_hierarchical(kernel, t, keep, shrink, *, window=2, lr=(0.1, 0.05), chunk
 def run_softmax(t, keep, shrink, *, window=2, lr=(0.1, 0.05), chunk=CHUNK, seed=SEED, batch=5, epoch=EPOCH):
     w_in, w_out = t["w_in"].copy(), t["w_out"].copy()
     out = softmax_chunk(
-        t["ids"], t["bounds"], w_in, w_out, keep, window, shrink, lr[0], lr[1], seed, epoch, chunk,
+        t["ids"], t["bounds"], w_in, w_out, unlocked(w_in),
+            keep, window, shrink, lr[0], lr[1], seed, epoch, chunk,
         batch, t["buffer"],
     )  # fmt: skip
     return out, w_in, w_out
@@ -527,7 +533,7 @@ def test_step_negative_is_gradient_step(name):
     a, b, n, ids, bounds, w_in, w_out, aprob, aidx = one_step_case()
     ref_in, ref_out = w_in.astype(np.float64), w_out.astype(np.float64)
     lr = 0.05
-    kernel(ids, bounds, w_in, w_out, np.ones(V, np.float32), aprob, aidx,
+    kernel(ids, bounds, w_in, w_out, unlocked(w_in), np.ones(V, np.float32), aprob, aidx,
            1, 1, False, lr, lr, 0, 0, 0, np.empty(2, np.int32))  # fmt: skip
     labels = np.array([1.0, 0.0])
     # The C tool's direction, which these kernels follow: for (centre a, context b) the context's row W[b]
@@ -547,7 +553,7 @@ def test_step_hierarchical_is_gradient_step(name):
     w_out = (np.random.default_rng(6).standard_normal((V - 1, D)) * 0.5).astype(np.float32)
     ref_in, ref_out = w_in.astype(np.float64), w_out.astype(np.float64)
     lr = 0.05
-    kernel(ids, bounds, w_in, w_out, np.ones(V, np.float32), codes, points, lengths,
+    kernel(ids, bounds, w_in, w_out, unlocked(w_in), np.ones(V, np.float32), codes, points, lengths,
            1, False, lr, lr, 0, 0, 0, np.empty(2, np.int32))  # fmt: skip
     for centre, context in ((a, b), (b, a)):
         path = points[centre, : lengths[centre]]
@@ -569,7 +575,7 @@ def test_step_softmax_is_gradient_step():
 
     loss0 = total()
     grad_in, grad_out = numeric_grad(total, ref_in), numeric_grad(total, ref_out)
-    loss, n_pairs, _ = softmax_chunk(ids, bounds, w_in, w_out, np.ones(V, np.float32),
+    loss, n_pairs, _ = softmax_chunk(ids, bounds, w_in, w_out, unlocked(w_in), np.ones(V, np.float32),
                                      1, False, lr, lr, 0, 0, 0, 2, np.empty(2, np.int32))  # fmt: skip
     assert n_pairs == 2 and loss == pytest.approx(loss0, rel=1e-5)
     np.testing.assert_allclose(w_in, ref_in - lr * grad_in, atol=1e-5, rtol=0)
@@ -598,7 +604,8 @@ def test_softmax_loss_falls():
     keep = np.ones(20, np.float32)
     losses = []
     for epoch in range(5):
-        loss, n_pairs, _ = softmax_chunk(ids, bounds, w_in, w_out, keep, 2, True, 0.05, 0.05, 1, epoch, 0,
+        loss, n_pairs, _ = softmax_chunk(ids, bounds, w_in, w_out, unlocked(w_in),
+                                         keep, 2, True, 0.05, 0.05, 1, epoch, 0,
                                          16, buffer)  # fmt: skip
         losses.append(loss / n_pairs)
     assert losses[0] < math.log(20) + 0.01  # starts near uniform
@@ -651,7 +658,7 @@ def test_windows_never_cross_sentences():
             w_in = np.eye(len(ids), dtype=np.float32)
             w_out = np.zeros((len(ids), len(ids)), np.float32)
             aprob, aidx = np.ones(len(ids), np.float32), np.arange(len(ids), dtype=np.int32)
-            kernel(ids, bounds, w_in, w_out, keep, aprob, aidx, 3, 0, True,
+            kernel(ids, bounds, w_in, w_out, unlocked(w_in), keep, aprob, aidx, 3, 0, True,
                    lr, lr, 0, 0, chunk, np.empty(len(ids), np.int32))  # fmt: skip
             c, o = np.nonzero(w_out > lr / 50)
             assert len(c) > 0, name
@@ -677,11 +684,13 @@ def test_subsampling_keep_rate(p):
     w = np.zeros((2, 2), np.float32)
     aprob, aidx = np.ones(2, np.float32), np.arange(2, dtype=np.int32)
     for name, (kernel, _) in NEGATIVE.items():
-        effective[name] = kernel(ids, bounds, w.copy(), w.copy(), keep, aprob, aidx, 1, 1, False,
+        effective[name] = kernel(ids, bounds, w.copy(), w.copy(), unlocked(w.copy()),
+                                 keep, aprob, aidx, 1, 1, False,
                                  0.0, 0.0, 11, 0, 0, buffer)[2]  # fmt: skip
     codes, points, lengths = build_huffman(np.array([2, 1]))
     for name, (kernel, _) in HIERARCHICAL.items():
-        effective[name] = kernel(ids, bounds, w.copy(), w[:1].copy(), keep, codes, points, lengths, 1,
+        effective[name] = kernel(ids, bounds, w.copy(), w[:1].copy(), unlocked(w.copy()),
+                                 keep, codes, points, lengths, 1,
                                  False, 0.0, 0.0, 11, 0, 0, buffer)[2]  # fmt: skip
     for name, kept in effective.items():
         assert abs(kept - n * p) < 4.5 * sd, (name, kept, n * p)
@@ -720,12 +729,12 @@ def test_reduced_window_uniform():
     w = np.zeros((length, 2), np.float32)
     aprob, aidx = np.ones(length, np.float32), np.arange(length, dtype=np.int32)
     for name in ("sg_window", "sg_pairs"):
-        n_pred = NEGATIVE[name][0](ids, bounds, w, w.copy(), keep, aprob, aidx, window, 1, True,
+        n_pred = NEGATIVE[name][0](ids, bounds, w, w.copy(), unlocked(w), keep, aprob, aidx, window, 1, True,
                                    0.0, 0.0, 9, 0, 0, buffer)[1]  # fmt: skip
         assert abs(n_pred - total) < 5 * sd, name
     codes, points, lengths = build_huffman(np.ones(length, np.int64))
-    n_pred = skipgram_hierarchical_chunk(ids, bounds, w, w[:-1].copy(), keep, codes, points, lengths, window,
-                                         True, 0.0, 0.0, 9, 0, 0, buffer)[1]  # fmt: skip
+    n_pred = skipgram_hierarchical_chunk(ids, bounds, w, w[:-1].copy(), unlocked(w), keep, codes, points,
+                                         lengths, window, True, 0.0, 0.0, 9, 0, 0, buffer)[1]  # fmt: skip
     assert abs(n_pred - total) < 5 * sd
 
 
@@ -804,7 +813,8 @@ def test_different_chunk_different_noise():
     results = []
     for chunk in (0, 1):
         w_in, w_out = np.full((50, 2), 0.1, np.float32), np.zeros((50, 2), np.float32)
-        skipgram_negative_pairs_chunk(ids, bounds, w_in, w_out, np.ones(50, np.float32), aprob, aidx, 1, 5,
+        skipgram_negative_pairs_chunk(ids, bounds, w_in, w_out, unlocked(w_in),
+                                      np.ones(50, np.float32), aprob, aidx, 1, 5,
                                       False, 0.1, 0.1, 0, 0, chunk, np.empty(n, np.int32))  # fmt: skip
         results.append(w_out[1:, 0] != 0)  # which words were drawn as noise (word 0 is the centre)
         assert results[-1].all()  # 10000 draws over 49 words reach them all...

@@ -13,6 +13,11 @@ from skipgram.engines.numba.softmax import chunk_pairs, softmax_chunk, softmax_e
 from skipgram.errors import ParameterError
 
 
+def unlocked(w_in):
+    """The lock factor of a run without locked rows: every row of W learns."""
+    return np.ones(w_in.shape[0], np.float32)
+
+
 def topic_corpus(n_sentences=400, length=8, seed=0):
     """20 words in 4 topics of 5; each sentence draws its words from one topic."""
     rng = np.random.default_rng(seed)
@@ -26,7 +31,8 @@ def train(ids, bounds, w_in, w_out, epochs, *, lr=0.05, batch=16, window=2):
     buffer = np.empty(len(ids), np.int32)
     losses = []
     for epoch in range(epochs):
-        loss, n, _ = softmax_chunk(ids, bounds, w_in, w_out, keep, window, True, lr, lr, 1, epoch, 0,
+        loss, n, _ = softmax_chunk(ids, bounds, w_in, w_out, unlocked(w_in),
+                                   keep, window, True, lr, lr, 1, epoch, 0,
                                    batch, buffer)  # fmt: skip
         losses.append(loss / n)
     return losses
@@ -52,7 +58,8 @@ def test_large_scores_stay_finite():
     bounds = np.array([0, 4], np.int64)
     w_in = np.full((4, 2), 100.0, np.float32)
     w_out = np.array([[100.0, 0], [-100.0, 0], [0, 100.0], [0, -100.0]], np.float32)
-    loss, n, _ = softmax_chunk(ids, bounds, w_in, w_out, np.ones(4, np.float32), 1, False, 1e-6, 1e-6,
+    loss, n, _ = softmax_chunk(ids, bounds, w_in, w_out, unlocked(w_in),
+                               np.ones(4, np.float32), 1, False, 1e-6, 1e-6,
                                0, 0, 0, 8, np.empty(4, np.int32))  # fmt: skip
     assert n == 6 and np.isfinite(loss) and loss > 1e4
     assert np.all(np.isfinite(w_in)) and np.all(np.isfinite(w_out))
@@ -64,11 +71,13 @@ def test_no_pairs():
     bounds = np.array([0, 1, 2, 3], np.int64)
     w_in = np.ones((3, 2), np.float32)
     w_out = np.ones((3, 2), np.float32)
-    out = softmax_chunk(ids, bounds, w_in, w_out, np.ones(3, np.float32), 2, True, 0.1, 0.1, 0, 0, 0, 4,
+    out = softmax_chunk(ids, bounds, w_in, w_out, unlocked(w_in),
+                        np.ones(3, np.float32), 2, True, 0.1, 0.1, 0, 0, 0, 4,
                         np.empty(3, np.int32))  # fmt: skip
     assert out == (0.0, 0, 3)
     assert np.all(w_in == 1) and np.all(w_out == 1)
-    empty = softmax_chunk(ids[:0], np.array([0], np.int64), w_in, w_out, np.ones(3, np.float32), 2, True,
+    empty = softmax_chunk(ids[:0], np.array([0], np.int64), w_in, w_out, unlocked(w_in),
+                          np.ones(3, np.float32), 2, True,
                           0.1, 0.1, 0, 0, 0, 4, np.empty(0, np.int32))  # fmt: skip
     assert empty == (0.0, 0, 0)
 
@@ -76,7 +85,8 @@ def test_no_pairs():
 def test_batch_size_validated():
     with pytest.raises(ParameterError, match="batch_size"):
         softmax_chunk(np.zeros(2, np.int32), np.array([0, 2]), np.zeros((1, 2), np.float32),
-                      np.zeros((1, 2), np.float32), np.ones(1, np.float32), 1, False, 0.1, 0.1, 0, 0, 0, 0,
+                      np.zeros((1, 2), np.float32), np.ones(1, np.float32), np.ones(1, np.float32), 1, False,
+                      0.1, 0.1, 0, 0, 0, 0,
                       np.empty(2, np.int32))  # fmt: skip
 
 
@@ -100,10 +110,12 @@ def test_batches_see_their_start_parameters():
     w_out = rng.standard_normal((3, 4)).astype(np.float32)
     keep = np.ones(3, np.float32)
     once_in, once_out = w_in.copy(), w_out.copy()
-    softmax_chunk(ids, np.array([0, 2]), once_in, once_out, keep, 1, False, 0.01, 0.01, 0, 0, 0, 4,
+    softmax_chunk(ids, np.array([0, 2]), once_in, once_out, unlocked(once_in),
+                  keep, 1, False, 0.01, 0.01, 0, 0, 0, 4,
                   np.empty(4, np.int32))  # fmt: skip
     twice_in, twice_out = w_in.copy(), w_out.copy()
-    softmax_chunk(np.tile(ids, 2), np.array([0, 2, 4]), twice_in, twice_out, keep, 1, False, 0.01, 0.01,
+    softmax_chunk(np.tile(ids, 2), np.array([0, 2, 4]), twice_in, twice_out, unlocked(twice_in),
+                  keep, 1, False, 0.01, 0.01,
                   0, 0, 0, 4, np.empty(4, np.int32))  # fmt: skip
     np.testing.assert_allclose(twice_in - w_in, 2 * (once_in - w_in), rtol=1e-4, atol=1e-6)
     np.testing.assert_allclose(twice_out - w_out, 2 * (once_out - w_out), rtol=1e-4, atol=1e-6)
@@ -145,9 +157,13 @@ def test_cost_model_order_of_magnitude():
     w_out = np.zeros((v, d), np.float32)
     keep = np.ones(v, np.float32)
     buffer = np.empty(n, np.int32)
-    softmax_chunk(ids[:30], bounds[:2], w_in, w_out, keep, 2, True, 0.01, 0.01, 0, 0, 0, 256, buffer)
+    softmax_chunk(
+        ids[:30], bounds[:2], w_in, w_out, unlocked(w_in), keep, 2, True, 0.01, 0.01, 0, 0, 0, 256, buffer
+    )
     start = time.perf_counter()
-    _, n_pairs, _ = softmax_chunk(ids, bounds, w_in, w_out, keep, 2, True, 0.01, 0.01, 0, 1, 0, 256, buffer)
+    _, n_pairs, _ = softmax_chunk(
+        ids, bounds, w_in, w_out, unlocked(w_in), keep, 2, True, 0.01, 0.01, 0, 1, 0, 256, buffer
+    )
     elapsed = time.perf_counter() - start
     estimate = softmax_epoch_seconds_estimate(n_pairs, v, d, 256)
     assert elapsed / 10 < estimate < elapsed * 10

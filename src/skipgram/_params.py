@@ -47,6 +47,18 @@ DEFAULT_LR = {"skipgram": 0.025, "cbow": 0.05}  # the C tool's
 MIN_LR_FACTOR = 1e-4  # min_lr = lr * this: the C tool's floor
 
 
+class _VectorsSource:
+    """A :class:`skipgram.vectors.KeyedVectors` or a vectors file path (imported lazily: no cycle)."""
+
+    def accepts(self, value: Any) -> bool:
+        from .vectors import KeyedVectors
+
+        return isinstance(value, (str, os.PathLike, KeyedVectors))
+
+    def __str__(self) -> str:
+        return "a KeyedVectors or a vectors file path"
+
+
 class _PhrasesSource:
     """A fitted :class:`skipgram.phrases.Phrases` or the path of a saved one (imported lazily: no cycle)."""
 
@@ -174,6 +186,15 @@ _TABLE = (
        flag=Flag("vocabulary", "learn N passes of phrases (new_york) first, or load a file saved by "
                  "'skipgram phrases --save-phrases', and join them while reading the corpus (no phrased "
                  "copy is written)", metavar="N|FILE", default_help="none")),
+    # growth (issue 10): vocabulary control and starting from existing vectors; the CLI reaches
+    # trim_rule through --keep-words/--drop-words and init_vectors through --init-from (cli/train.py)
+    _p("trim_rule", None, [NONE, InstanceOf((Callable,), "a callable rule(word, count, min_count) -> int")]),
+    _p("max_final_vocab", None, [NONE, Interval(int, 1, None)], training=True,
+       flag=Flag("vocabulary", "raise min-count until at most N words remain", metavar="N",
+                 default_help="no limit")),
+    _p("init_vectors", None, [NONE, _VectorsSource()], training=True),
+    _p("lock_init", False, [BOOL], training=True,
+       flag=Flag("vocabulary", "keep the rows from --init-from VECTORS fixed (numba engine)")),
 )  # fmt: skip
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
@@ -238,6 +259,30 @@ def check_consistency(params: dict) -> None:
     refusal = unsupported_objective(params["backend"], params["architecture"], params["loss"])
     if refusal:
         raise ParameterError(refusal)
+    if params.get("lock_init"):
+        from .engines import get_engine
+
+        if params.get("init_vectors") is None:
+            raise ParameterError(
+                "lock_init=True locks the rows set from init_vectors, but init_vectors is None"
+            )
+        if not get_engine(params["backend"]).capabilities.supports_lock_factor:
+            raise ParameterError(
+                f"the {params['backend']!r} engine cannot keep rows fixed (lock_init=True); "
+                "use backend='numba' or lock_init=False"
+            )
+    if params.get("lock_init"):
+        from .engines import get_engine
+
+        if params.get("init_vectors") is None:
+            raise ParameterError(
+                "lock_init=True locks the rows set from init_vectors, but init_vectors is None"
+            )
+        if not get_engine(params["backend"]).capabilities.supports_lock_factor:
+            raise ParameterError(
+                f"the {params['backend']!r} engine cannot keep rows fixed (lock_init=True); "
+                "use backend='numba' or lock_init=False"
+            )
     lr, min_lr = params["lr"], params["min_lr"]
     if lr is not None and min_lr is not None and min_lr > lr:
         raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")

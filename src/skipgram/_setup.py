@@ -83,6 +83,7 @@ def make_setup(params: dict, vocab, corpus, resumed=None) -> TrainingSetup:
         batch_size=int(batch_size),
         shared_negatives=params["shared_negatives"],
         device=params.get("device"),
+        lock_factor=getattr(resumed, "lock_factor", None),
         options=spec.options_from_params(params),
         distributed=DistributedOptions(
             **{k: params[k] for k in ("sync_words",) if params.get(k) is not None}

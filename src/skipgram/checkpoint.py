@@ -58,6 +58,9 @@ class Checkpoint:
     output_vectors: np.ndarray
     state: TrainingState
     corpus: dict  # fingerprint of the encoded corpus: {"words": ..., "raw_words": ..., "sentences": ...}
+    # For a run of Word2Vec.fit_more: what it continues ({"base": fingerprint of the model, ...}).
+    continuation: dict | None = None
+    lock_factor: np.ndarray | None = None  # float32[V] per-row factor on W updates (lock_init), or None
 
 
 def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
@@ -69,12 +72,16 @@ def save_checkpoint(path: str | os.PathLike, checkpoint: Checkpoint) -> None:
         "words": encode_words(vocab.words),
         "counts": np.asarray(vocab.counts, dtype=np.int64),
     }
+    if checkpoint.lock_factor is not None:
+        arrays["lock_factor"] = np.asarray(checkpoint.lock_factor, dtype=np.float32)
     metadata: dict[str, Any] = {
         "params": checkpoint.params,
         "vocab_raw_total": int(vocab.raw_total),
         "state": checkpoint.state.to_dict(),
         "corpus": checkpoint.corpus,
     }
+    if checkpoint.continuation is not None:
+        metadata["continuation"] = checkpoint.continuation
     write_container(path, KIND, arrays, metadata)
 
 
@@ -105,6 +112,10 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         vocab = Vocabulary(words, counts, raw_total)
         state = _state_from(name, metadata["state"])
         corpus = checks.check_corpus_info(name, metadata["corpus"])
+        continuation = metadata.get("continuation")
+        if continuation is not None and not isinstance(continuation, dict):
+            raise FormatError(f"{name}: the checkpoint's 'continuation' is not a JSON object")
+        lock_factor = arrays.get("lock_factor")
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
             raise
@@ -112,7 +123,13 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     w_in, w_out = arrays["input_vectors"], arrays["output_vectors"]
     checks.check_matrices(name, params, len(words), w_in, w_out)
     checks.check_position(name, state, params, corpus)
-    return Checkpoint(params, vocab, w_in, w_out, state, corpus)
+    if lock_factor is not None:
+        if lock_factor.shape != (len(words),) or lock_factor.dtype != np.float32:
+            raise FormatError(f"{name}: lock_factor must be float32 of shape ({len(words)},)")
+        if not np.isfinite(lock_factor).all() or (lock_factor < 0).any() or (lock_factor > 1).any():
+            raise FormatError(f"{name}: lock_factor values must be in [0, 1]: the file is corrupted")
+        lock_factor = np.array(lock_factor)
+    return Checkpoint(params, vocab, w_in, w_out, state, corpus, continuation, lock_factor)
 
 
 def _state_from(name: str, data) -> TrainingState:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _growth
 from ._dist_env import is_main_process
 from ._fingerprint import check_same_corpus, corpus_summary
 from ._fit_checks import check_fit_request
@@ -40,6 +41,7 @@ from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
 from .engines import get_engine, make_backend
 from .errors import CorpusError, ParameterError, TrainingError
+from .vocab import Vocabulary
 
 logger = logging.getLogger(__name__)
 
@@ -117,6 +119,19 @@ class Word2Vec:
     phrases : Phrases, path or None
         Join learned phrases ("new_york") on the fly while reading the corpus: a fitted
         :class:`skipgram.phrases.Phrases` or the path of one saved with ``Phrases.save``.
+    trim_rule : callable or None
+        gensim's vocabulary rule ``rule(word, count, min_count)`` returning ``skipgram.vocab.RULE_KEEP``,
+        ``RULE_DISCARD`` or ``RULE_DEFAULT`` (let ``min_count`` decide). Not saved with the model (its name
+        is).
+    max_final_vocab : int or None
+        Raise ``min_count`` to the smallest value that leaves at most this many words (gensim's rule).
+    init_vectors : KeyedVectors, path or None
+        Start W from these vectors for the words they share with the vocabulary (any format
+        ``skipgram`` reads: native, word2vec .bin/.txt/.vec, .gz); same dimension required. W' starts at
+        zero, other rows as in a new model.
+    lock_init : bool, default False
+        Keep the rows set from ``init_vectors`` fixed during training (a per-row learning-rate factor of 0,
+        gensim's ``vectors_lockf``); numba engine only.
 
     A parameter that only some engines use (``device``, ``block_words``, ``row_cap``, ``precision``) must
     keep its default with another ``backend``. ``skipgram._params`` holds the table of all of them.
@@ -166,6 +181,10 @@ class Word2Vec:
         precision: str = "float32",
         sync_words: int = 2**20,
         phrases: Any = None,
+        trim_rule: Callable[[str, int, int], int] | None = None,
+        max_final_vocab: int | None = None,
+        init_vectors: Any = None,
+        lock_init: bool = False,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -198,6 +217,10 @@ class Word2Vec:
         self.precision = precision
         self.sync_words = sync_words
         self.phrases = phrases
+        self.trim_rule = trim_rule
+        self.max_final_vocab = max_final_vocab
+        self.init_vectors = init_vectors
+        self.lock_init = lock_init
 
     # --- parameters ----------------------------------------------------------------------------
     @classmethod
@@ -238,6 +261,9 @@ class Word2Vec:
             params["batch_size"] = get_engine(params["backend"]).capabilities.default_batch_size
         if params["cache_dir"] is not None:
             params["cache_dir"] = os.fspath(params["cache_dir"])
+        # Objects are saved by name (the parameters go into JSON); the run reads them from the model.
+        params["trim_rule"] = _growth.describe_rule(params["trim_rule"])
+        params["init_vectors"] = _growth.describe_vectors(params["init_vectors"])
         return params
 
     # --- training ------------------------------------------------------------------------------
@@ -245,6 +271,7 @@ class Word2Vec:
         self,
         corpus: Any,
         *,
+        vocabulary: Any = None,
         checkpoint: str | os.PathLike | None = None,
         checkpoint_interval: float = 600.0,
         callbacks: Sequence[EpochCallback] = (),
@@ -257,6 +284,11 @@ class Word2Vec:
         corpus : path, list of paths, LineCorpus, or restartable iterable of token lists
             Read twice at most (vocabulary + encoding happen in one pass, then training runs on the
             encoded ids).
+        vocabulary : Vocabulary or path, optional
+            Train with this vocabulary (a :class:`~skipgram.vocab.Vocabulary`, or a ``word count`` file
+            as written by :meth:`Vocabulary.save` or ``word2vec -save-vocab``) instead of counting;
+            ``min_count``, ``max_vocab_size``, ``max_final_vocab`` and ``stop_words`` still apply to its
+            counts.
         checkpoint : path, optional
             Save both matrices, vocabulary, parameters and position here every ``checkpoint_interval``
             seconds, at each epoch end and on Ctrl-C. If the file exists, training resumes from it.
@@ -283,12 +315,80 @@ class Word2Vec:
             sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
             corpus = PhrasedCorpus(sentences, phrases_from(phrases))
         with _restored_on_failure(self):
-            run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval)
+            run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval, vocabulary=vocabulary)
             try:
                 run.train(callbacks, chunk_callbacks)
             finally:
                 run.close()
         return self
+
+    def fit_more(
+        self,
+        corpus: Any,
+        *,
+        epochs: int | None = None,
+        new_words: bool = True,
+        lr: float | None = None,
+        checkpoint: str | os.PathLike | None = None,
+        checkpoint_interval: float = 600.0,
+        callbacks: Sequence[EpochCallback] = (),
+    ) -> Word2Vec:
+        """Continue training this fitted (or loaded) model on another corpus.
+
+        Word counts are combined (old + new) and the vocabulary re-sorted by them; words of ``corpus``
+        that reach ``min_count`` there join it (unless ``new_words=False``) with rows initialised like a
+        new model's. Known words keep their rows (their ids may change with the new order: the rows
+        move with them). Sampling tables are rebuilt from the combined counts, and the learning rate
+        restarts from ``lr`` (default: the model's starting rate) and decays over this run's ``epochs``
+        (default: the model's). With ``loss="hierarchical"`` only ``new_words=False`` is possible, and
+        the vocabulary and counts stay as they were (the Huffman tree defines W').
+
+        ``checkpoint`` works as in :meth:`fit`: if the file exists (a checkpoint of a continuation of
+        this very model), training resumes from it.
+
+        Examples
+        --------
+        >>> model = Word2Vec(vector_size=8, min_count=1, sample=0, epochs=1, workers=1, progress=False)
+        >>> _ = model.fit([["the", "cat", "sat"]] * 20)
+        >>> _ = model.fit_more([["the", "dog", "sat"]] * 20)
+        >>> "dog" in model.wv_, int(model.vocab_.counts[model.vocab_.id("the")])
+        (True, 40)
+        """
+        _require_fitted(self)
+        params = _growth.continuation_params(self, self._resolved_params(), epochs, lr)
+        with _restored_on_failure(self):
+            run = _Run.prepare(
+                self, params, corpus, checkpoint, checkpoint_interval, grow={"new_words": bool(new_words)}
+            )
+            try:
+                run.train(callbacks)
+            finally:
+                run.close()
+        return self
+
+    def estimate_memory(
+        self, vocab_size: int | None = None, corpus_words: int | None = None
+    ) -> dict[str, int]:
+        """Bytes that training needs, by component (gensim's ``estimate_memory``).
+
+        ``vocab_size`` defaults to the fitted vocabulary's; ``corpus_words`` (ids kept for training)
+        adds the encoded corpus when it is held in memory. Keys: ``"W"``, ``"W'"``, ``"tables"``
+        (counts, subsampling, noise and alias tables), ``"huffman"`` (hierarchical softmax),
+        ``"vocabulary"`` (words and their index), ``"corpus"``, ``"total"``.
+
+        Examples
+        --------
+        >>> Word2Vec(vector_size=100).estimate_memory(vocab_size=1000)["W"]
+        400000
+        """
+        from ._estimate import estimate_memory
+
+        if vocab_size is None:
+            if not hasattr(self, "vocab_"):
+                raise ParameterError("estimate_memory needs vocab_size (or a fitted model)")
+            vocab_size = len(self.vocab_)
+        params = self._resolved_params()
+        return estimate_memory(params, int(vocab_size), corpus_words)
 
     def _vectors(self, params):
         from .vectors import KeyedVectors
@@ -319,9 +419,10 @@ class Word2Vec:
         save_checkpoint(
             path,
             Checkpoint(
-                self.params_, self.vocab_, self.input_vectors_, self.output_vectors_, state, corpus_info
+                self.params_, self.vocab_, self.input_vectors_, self.output_vectors_, state, corpus_info,
+                getattr(self, "continuation_", None), getattr(self, "lock_factor_", None),
             ),
-        )
+        )  # fmt: skip
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> Word2Vec:
@@ -336,6 +437,8 @@ class Word2Vec:
         model.training_log_ = ck.state.training_log
         model.loss_curve_ = ck.state.loss_curve
         model.corpus_info_ = ck.corpus
+        model.continuation_ = ck.continuation
+        model.lock_factor_ = ck.lock_factor
         model.loss_history_ = [entry["loss"] for entry in model.training_log_]
         model.wv_ = model._vectors(ck.params)
         return model
@@ -368,6 +471,21 @@ def _epoch_record(epoch, result, seconds, encoded, start_position, words_per_epo
         "words_per_second": raw_words / seconds,
         "effective_words_per_second": result.effective_words / seconds,
     }
+
+
+def _warn_if_short_of_memory(params: dict, vocab_size: int, corpus_words: int) -> None:
+    """Say what training needs before it starts when that exceeds the memory available now."""
+    from ._estimate import available_memory, estimate_memory, format_estimate
+
+    free = available_memory()
+    if free is None:
+        return
+    estimate = estimate_memory(params, vocab_size, corpus_words)
+    if estimate["total"] > free:
+        logger.warning(
+            "training needs about %s but only %.0f MB are available: %s",
+            f"{estimate['total'] / 2**20:.0f} MB", free / 2**20, format_estimate(estimate),
+        )  # fmt: skip
 
 
 def _check_resumable(saved: dict, requested: dict, path) -> None:
@@ -403,6 +521,8 @@ class _Run:
     def __init__(self, model, params, vocab, encoded, resumed, checkpoint, checkpoint_interval):
         self.model, self.params, self.vocab, self.encoded = model, params, vocab, encoded
         self.checkpoint = checkpoint
+        self.continuation = resumed.continuation if resumed is not None else None
+        _warn_if_short_of_memory(params, len(vocab), len(encoded))  # before the matrices are allocated
         self.setup = make_setup(params, vocab, encoded, resumed)
         self.state = resumed.state if resumed is not None else TrainingState()
         self.words_per_epoch = len(encoded)
@@ -419,7 +539,10 @@ class _Run:
         )
 
     @classmethod
-    def prepare(cls, model, params, corpus, checkpoint, checkpoint_interval) -> _Run:
+    def prepare(
+        cls, model, params, corpus, checkpoint, checkpoint_interval, *, vocabulary=None, grow=None
+    ) -> _Run:
+        """``grow`` (``{"new_words": bool}``) makes the run a continuation of ``model`` (fit_more)."""
         from .corpus import as_sentences, encode, scan
 
         sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
@@ -427,6 +550,13 @@ class _Run:
         resumed = None
         if checkpoint is not None and Path(checkpoint).exists():
             resumed = load_checkpoint(checkpoint)
+            if grow is not None:
+                _growth.check_continuation_checkpoint(resumed, model, checkpoint)
+            elif resumed.continuation is not None and resumed.state.epoch < resumed.params.get("epochs", 0):
+                raise ParameterError(
+                    f"checkpoint {os.fspath(checkpoint)} is a continuation (written by fit_more): resume it "
+                    "with fit_more on the model it continues"
+                )
             _check_resumable(resumed.params, params, checkpoint)
             vocab = resumed.vocab
             encoded = encode(sentences, vocab, cache_dir=cache_dir)
@@ -437,17 +567,39 @@ class _Run:
                 raise
             where = describe_position(resumed.state.epoch, resumed.state.position, params["epochs"])
             logger.info("resuming from %s (%s)", checkpoint, where)
+        elif grow is not None:
+            resumed = _growth.start_continuation(model, params, sentences, grow["new_words"], model.trim_rule)
+            vocab = resumed.vocab
+            encoded = encode(sentences, vocab, cache_dir=cache_dir)
         else:
             start = time.perf_counter()
-            vocab, encoded = scan(
-                sentences,
-                min_count=params["min_count"],
-                max_vocab_size=params["max_vocab_size"],
-                stop_words=params["stop_words"],
-                cache_dir=cache_dir,
-                workers=params["workers"],
-            )
+            if vocabulary is not None:
+                vocab = _growth.given_vocabulary(vocabulary, params)
+                encoded = encode(sentences, vocab, cache_dir=cache_dir)
+            elif model.trim_rule is not None or params["max_final_vocab"] is not None:
+                # Two passes (count, then encode): scan() prunes by min_count/max_vocab_size only.
+                vocab = Vocabulary.build(
+                    sentences,
+                    min_count=params["min_count"],
+                    max_vocab_size=params["max_vocab_size"],
+                    stop_words=params["stop_words"],
+                    trim_rule=model.trim_rule,
+                    max_final_vocab=params["max_final_vocab"],
+                    workers=params["workers"],
+                )
+                encoded = encode(sentences, vocab, cache_dir=cache_dir)
+            else:
+                vocab, encoded = scan(
+                    sentences,
+                    min_count=params["min_count"],
+                    max_vocab_size=params["max_vocab_size"],
+                    stop_words=params["stop_words"],
+                    cache_dir=cache_dir,
+                    workers=params["workers"],
+                )
             release_free_memory()
+            if model.init_vectors is not None:
+                resumed = _growth.seeded_start(model.init_vectors, params["lock_init"], params, vocab)
             logger.info(
                 "vocabulary: %d words from %d tokens (%d kept for training) in %.1f s",
                 len(vocab), encoded.raw_words, len(encoded), time.perf_counter() - start,
@@ -473,8 +625,9 @@ class _Run:
         self.state.epoch, self.state.position = epoch, position
         setup = self.setup
         ck = Checkpoint(
-            self.params, self.vocab, setup.input_vectors, setup.output_vectors, self.state, self.corpus_info
-        )
+            self.params, self.vocab, setup.input_vectors, setup.output_vectors, self.state, self.corpus_info,
+            self.continuation, setup.lock_factor,
+        )  # fmt: skip
         save_checkpoint(self.checkpoint, ck)
         self.monitor.checkpoint_saved()
         where = describe_position(epoch, position, self.params["epochs"])
@@ -506,6 +659,7 @@ class _Run:
         model.vocab_, model.params_, model.corpus_info_ = self.vocab, self.params, self.corpus_info
         model.input_vectors_, model.output_vectors_ = self.setup.input_vectors, self.setup.output_vectors
         model.training_log_, model.loss_curve_ = state.training_log, state.loss_curve
+        model.continuation_, model.lock_factor_ = self.continuation, self.setup.lock_factor
         model.loss_history_ = [entry["loss"] for entry in state.training_log]
 
     def _epochs(self, callbacks: Sequence[EpochCallback]) -> None:

@@ -14,7 +14,8 @@ Examples
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -24,9 +25,16 @@ from ._params import constraints
 from ._suggest import unknown_word_message
 from ._validation import NONE, Interval, validate_params
 from .datasets import DATA_DIR
-from .errors import CorpusError, ParameterError
+from .errors import CorpusError, FormatError, ParameterError
 
-__all__ = ["Vocabulary", "load_stop_words"]
+__all__ = ["RULE_DEFAULT", "RULE_DISCARD", "RULE_KEEP", "Vocabulary", "load_stop_words"]
+
+# What a trim rule ``rule(word, count, min_count)`` returns (gensim's values, so gensim rules work here).
+RULE_DEFAULT = 0  # decide by min_count
+RULE_DISCARD = 1  # leave the word out whatever its count
+RULE_KEEP = 2  # keep the word whatever its count
+
+TrimRule = Callable[[str, int, int], int]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +42,7 @@ _CONSTRAINTS = {
     **constraints("min_count", "max_vocab_size"),  # Word2Vec's, from the parameter table
     "workers": [Interval(int, 1, None)],
     "count_memory_mb": [NONE, Interval(float, 0, None, closed="right")],
+    "max_final_vocab": [NONE, Interval(int, 1, None)],
 }
 
 
@@ -140,6 +149,8 @@ class Vocabulary:
         stop_words: str | Iterable[str] | None = None,
         workers: int = 1,
         count_memory_mb: float | None = 256,
+        trim_rule: TrimRule | None = None,
+        max_final_vocab: int | None = None,
     ) -> Vocabulary:
         """Count the words of a corpus and keep the frequent ones.
 
@@ -162,6 +173,15 @@ class Vocabulary:
             count-min sketch of half that size, then a second pass counts exactly the words the
             sketch says may reach ``min_count``. Either way the vocabulary and its counts are exactly
             those of an unbounded count (a sketch never underestimates). ``None``: no bound.
+        trim_rule : callable ``rule(word, count, min_count) -> int``, optional
+            gensim's rule: return :data:`RULE_KEEP` to keep the word whatever its count,
+            :data:`RULE_DISCARD` to drop it, :data:`RULE_DEFAULT` to let ``min_count`` decide. Stop words
+            are dropped whatever the rule says.
+        max_final_vocab : int or None
+            Raise ``min_count`` to the smallest value that leaves at most this many words (gensim's rule:
+            one more than the count of the word ranked ``max_final_vocab + 1`` among all distinct words;
+            words with equal counts go together, so fewer may remain, and words a trim rule keeps are
+            kept on top).
 
         Raises
         ------
@@ -176,13 +196,21 @@ class Vocabulary:
         from .counting import count_words
 
         cls._validate(min_count, max_vocab_size, workers, count_memory_mb)
-        counted = count_words(
-            sentences, min_count=min_count, workers=workers, count_memory_mb=count_memory_mb
-        )
-        vocab, _, _ = cls._from_word_counts(
-            counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
-        )
-        return vocab
+        if trim_rule is None and max_final_vocab is None:
+            counted = count_words(
+                sentences, min_count=min_count, workers=workers, count_memory_mb=count_memory_mb
+            )
+            vocab, _, _ = cls._from_word_counts(
+                counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
+            )
+            return vocab
+        # A trim rule may keep words below min_count: count every word exactly (no bound).
+        counted = count_words(sentences, min_count=1, workers=workers, count_memory_mb=None)
+        words, counts, _ = counted.frequent(1)
+        return cls.from_counts(
+            words, counts, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words,
+            raw_total=counted.raw_total, trim_rule=trim_rule, max_final_vocab=max_final_vocab,
+        )  # fmt: skip
 
     @classmethod
     def _from_word_counts(
@@ -219,6 +247,8 @@ class Vocabulary:
         max_vocab_size: int | None = None,
         stop_words: str | Iterable[str] | None = None,
         raw_total: int | None = None,
+        trim_rule: TrimRule | None = None,
+        max_final_vocab: int | None = None,
     ) -> Vocabulary:
         """The vocabulary from raw word counts (any order): prune, then sort.
 
@@ -228,14 +258,27 @@ class Vocabulary:
         --------
         >>> Vocabulary.from_counts(["b", "a", "c"], np.array([2, 2, 1]), min_count=2).words
         ['a', 'b']
+        >>> keep_c = lambda word, count, min_count: RULE_KEEP if word == "c" else RULE_DEFAULT
+        >>> Vocabulary.from_counts(["b", "a", "c"], np.array([2, 2, 1]), min_count=2, trim_rule=keep_c).words
+        ['a', 'b', 'c']
+        >>> Vocabulary.from_counts(["b", "a", "c"], np.array([3, 2, 1]), min_count=1, max_final_vocab=2).words
+        ['b', 'a']
         """
-        cls._validate(min_count, max_vocab_size)
+        cls._validate(min_count, max_vocab_size, max_final_vocab=max_final_vocab)
+        if trim_rule is not None and not callable(trim_rule):
+            raise ParameterError(
+                f"The 'trim_rule' parameter must be None or a callable rule(word, count, min_count); "
+                f"got {trim_rule!r}."
+            )
         stop = load_stop_words(stop_words)
         counts = np.asarray(counts, dtype=np.int64)
         total = int(counts.sum()) if raw_total is None else int(raw_total)
         if total == 0 or len(words) == 0:
             raise CorpusError("the corpus is empty: it has no words")
+        min_count = max(min_count, _min_count_for_final_size(counts, max_final_vocab))
         keep = counts >= min_count
+        if trim_rule is not None:
+            keep = _apply_trim_rule(trim_rule, words, counts, min_count, keep)
         if stop:
             keep &= np.fromiter((w not in stop for w in words), dtype=bool, count=len(words))
         kept = np.flatnonzero(keep)
@@ -260,7 +303,11 @@ class Vocabulary:
 
     @staticmethod
     def _validate(
-        min_count: int, max_vocab_size: int | None, workers: int = 1, count_memory_mb: float | None = None
+        min_count: int,
+        max_vocab_size: int | None,
+        workers: int = 1,
+        count_memory_mb: float | None = None,
+        max_final_vocab: int | None = None,
     ) -> None:
         validate_params(
             {
@@ -268,10 +315,82 @@ class Vocabulary:
                 "max_vocab_size": max_vocab_size,
                 "workers": workers,
                 "count_memory_mb": count_memory_mb,
+                "max_final_vocab": max_final_vocab,
             },
             _CONSTRAINTS,
             "Vocabulary",
         )
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write ``word count`` lines, most frequent first, as ``word2vec -save-vocab`` does.
+
+        The first line is ``</s> 0`` (the C tool's sentence-end token, which it expects first; this
+        library has no such token), so ``word2vec -read-vocab`` reads the file; :meth:`load` skips it.
+        The write is atomic.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> path = os.path.join(tempfile.mkdtemp(), "vocab.txt")
+        >>> Vocabulary(["the", "cat"], np.array([5, 2]), 9).save(path)
+        >>> open(path).read()
+        '</s> 0\\nthe 5\\ncat 2\\n'
+        >>> Vocabulary.load(path).words
+        ['the', 'cat']
+        """
+        from ._atomic import atomic_write
+
+        bad = next((w for w in self.words if not w or any(c.isspace() for c in w)), None)
+        if bad is not None:
+            raise ParameterError(
+                f"cannot write the vocabulary to {os.fspath(path)}: the word {bad!r} is empty or has "
+                "whitespace, which the 'word count' line format cannot hold"
+            )
+        with atomic_write(path, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(f"{SENTENCE_END} 0\n")
+            for word, count in zip(self.words, self.counts.tolist(), strict=True):
+                handle.write(f"{word} {count}\n")
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, min_count: int = 1) -> Vocabulary:
+        """Read a ``word count`` file (:meth:`save`'s, the C tool's ``-save-vocab``, gensim's
+        ``save_word2vec_format(fvocab=...)``); words below ``min_count`` are dropped.
+
+        A leading ``</s>`` line (the C tool's sentence end) is skipped. Lines in any order are sorted
+        by count; ``raw_total`` is the sum of the counts read. A malformed line raises
+        :class:`~skipgram.errors.FormatError` naming the file and the line.
+        """
+        name = os.fspath(path)
+        words: list[str] = []
+        counts: list[int] = []
+        try:
+            handle = open(path, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise FormatError(f"cannot read the vocabulary file {name}: {exc.strerror or exc}") from None
+        with handle:
+            try:
+                for number, line in enumerate(handle, start=1):
+                    fields = line.split()
+                    if not fields:
+                        continue
+                    if len(fields) != 2 or not fields[1].isdigit():
+                        raise FormatError(
+                            f"{name}, line {number}: expected 'word count' (a word and a non-negative "
+                            f"integer); got {line.rstrip()[:80]!r}"
+                        )
+                    if fields[0] == SENTENCE_END and not words:
+                        continue
+                    words.append(fields[0])
+                    counts.append(int(fields[1]))
+            except UnicodeDecodeError as exc:
+                raise FormatError(f"{name}: not UTF-8 text near byte {exc.start}") from None
+        if len(set(words)) != len(words):
+            seen: set[str] = set()
+            duplicate = next(w for w in words if w in seen or seen.add(w))
+            raise FormatError(f"{name}: the word {duplicate!r} appears twice")
+        if not words:
+            raise FormatError(f"{name}: the vocabulary file has no words")
+        return cls.from_counts(words, np.asarray(counts, dtype=np.int64), min_count=min_count)
 
     @staticmethod
     def _nothing_kept_message(
@@ -287,3 +406,31 @@ class Vocabulary:
             f"{words[top]!r}, occurs {top_count} time{'' if top_count == 1 else 's'}; "
             f"use a lower --min-count (min_count) or a larger corpus"
         )
+
+
+SENTENCE_END = "</s>"  # the C tool's token for a line end, first in its vocabulary files
+
+
+def _min_count_for_final_size(counts: np.ndarray, max_final_vocab: int | None) -> int:
+    """gensim's ``max_final_vocab``: 1 + the count of the word ranked ``max_final_vocab + 1``."""
+    if max_final_vocab is None or max_final_vocab >= counts.size:
+        return 1
+    ranked = -np.partition(-counts, max_final_vocab)[max_final_vocab]
+    return int(ranked) + 1
+
+
+def _apply_trim_rule(rule: TrimRule, words: Sequence[str], counts: np.ndarray, min_count: int, keep):
+    """``keep`` with the rule's KEEP/DISCARD verdicts applied (RULE_DEFAULT leaves min_count's)."""
+    keep = keep.copy()
+    for i, (word, count) in enumerate(zip(words, counts.tolist(), strict=True)):
+        verdict = rule(word, count, min_count)
+        if verdict == RULE_KEEP:
+            keep[i] = True
+        elif verdict == RULE_DISCARD:
+            keep[i] = False
+        elif verdict != RULE_DEFAULT:
+            raise ParameterError(
+                f"trim_rule returned {verdict!r} for the word {word!r}; it must return RULE_KEEP (2), "
+                "RULE_DISCARD (1) or RULE_DEFAULT (0) from skipgram.vocab"
+            )
+    return keep

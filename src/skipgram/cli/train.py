@@ -10,6 +10,7 @@ from .. import formats
 from .._dist_env import is_main_process, shutdown
 from .._params import DEFAULT_LR, PARAMETERS, add_flags, flag_values
 from .._paths import check_outputs
+from ..errors import ParameterError
 from ..formats import FORMATS, format_from_suffix, suffix_rule
 from ._common import read_word_list, show_training_log
 from .phrases import add_phrase_options, make_phrases
@@ -74,6 +75,24 @@ def add_parser(subparsers) -> None:
         help="seconds between checkpoints (default: %(default)g)",
     )
     run_group.add_argument("--save-model", metavar="PATH", help="also save the full model (W and W')")
+    # growth (issue 10): vocabulary files and rules, continuing a model, starting from vectors
+    vocab = groups["vocabulary"]
+    vocab.add_argument(
+        "--save-vocab", metavar="FILE", help="write the vocabulary ('word count' lines, as word2vec)"
+    )
+    vocab.add_argument("--read-vocab", metavar="FILE", help="use this vocabulary file instead of counting")
+    vocab.add_argument("--keep-words", metavar="FILE", help="keep these words whatever their count")
+    vocab.add_argument("--drop-words", metavar="FILE", help="leave these words out of the vocabulary")
+    grow = p.add_argument_group("continue or start from vectors")
+    grow.add_argument(
+        "--init-from",
+        metavar="MODEL|VECTORS",
+        help="a saved model or checkpoint: continue training it on CORPUS (new words added); a vectors "
+        "file (native, .bin, .txt, .vec, .gz): start W from it (--lock-init keeps those rows fixed)",
+    )
+    grow.add_argument(
+        "--no-new-words", action="store_true", help="continuing a model: keep its vocabulary as it is"
+    )
     # phrases (issue 12): learned first, joined on the fly while the corpus is read
     phrase_group = p.add_argument_group("phrases")
     add_phrase_options(phrase_group, prefix="phrase-")
@@ -85,6 +104,41 @@ def output_format(path: str, requested: str | None) -> str:
     return requested or format_from_suffix(path)
 
 
+def _word_list_rule(keep: str | None, drop: str | None):
+    """The trim rule of ``--keep-words``/``--drop-words`` (None when neither is given)."""
+    if not keep and not drop:
+        return None
+    from .._growth import WordListRule
+    from .._growth import read_word_list as read_words
+
+    sources = tuple(f"{flag} {path}" for flag, path in (("keep", keep), ("drop", drop)) if path)
+    return WordListRule(read_words(keep) if keep else (), read_words(drop) if drop else (), sources=sources)
+
+
+def _is_model_file(path: str) -> bool:
+    """True for a saved model or checkpoint (continue it); False for a vectors file (start from it)."""
+    from ..errors import FormatError
+    from ..io import read_container
+
+    if formats.sniff(path) != "native":
+        return False
+    try:
+        read_container(path, mmap=True, expect_kind="checkpoint")
+    except FormatError:
+        return False
+    return True
+
+
+def _refuse_with_model(args: argparse.Namespace) -> None:
+    """Flags that make no sense when continuing a model (its vocabulary and shape are given)."""
+    given = [flag for flag, value in (("--read-vocab", args.read_vocab), ("--lock-init", args.lock_init),
+                                      ("--max-final-vocab", args.max_final_vocab)) if value]  # fmt: skip
+    if given:
+        raise ParameterError(
+            f"{', '.join(given)} cannot be used when --init-from is a saved model (training continues it)"
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     from ..corpus import LineCorpus
     from ..model import Word2Vec
@@ -92,8 +146,14 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     stop_words = args.stop_words
     stop_file = [stop_words] if stop_words and stop_words != "english" else []
-    outputs = {"-o": args.out, "--checkpoint": args.checkpoint, "--save-model": args.save_model}
-    check_outputs(outputs, inputs=[*args.corpus, *stop_file])  # before any work: nothing is lost later
+    outputs = {
+        "-o": args.out, "--checkpoint": args.checkpoint, "--save-model": args.save_model,
+        "--save-vocab": args.save_vocab,
+    }  # fmt: skip
+    inputs = [p for p in (args.read_vocab, args.init_from, args.keep_words, args.drop_words) if p]
+    check_outputs(
+        outputs, inputs=[*args.corpus, *stop_file, *inputs]
+    )  # before any work: nothing is lost later
     fmt = output_format(args.out, args.format)
     if stop_file:
         stop_words = read_word_list(stop_words, "--stop-words")
@@ -107,9 +167,28 @@ def run(args: argparse.Namespace) -> int:
     params["stop_words"] = stop_words
     params["progress"] = params["progress"] and sys.stderr.isatty()
     params["phrases"] = phrases
-    model = Word2Vec(**params)
+    params["trim_rule"] = _word_list_rule(args.keep_words, args.drop_words)
+    continuing = bool(args.init_from) and _is_model_file(args.init_from)
+    if continuing:
+        _refuse_with_model(args)
+        model = Word2Vec.load(args.init_from)
+        model.set_params(**{k: params[k] for k in ("workers", "cache_dir", "progress", "trim_rule")})
+    else:
+        if args.no_new_words:
+            raise ParameterError("--no-new-words applies to continuing a model: give --init-from MODEL")
+        params["init_vectors"] = args.init_from
+        model = Word2Vec(**params)
     try:
-        model.fit(corpus, checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval)
+        if continuing:
+            model.fit_more(
+                corpus, epochs=args.epochs, new_words=not args.no_new_words, lr=args.lr,
+                checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval,
+            )  # fmt: skip
+        else:
+            model.fit(
+                corpus, vocabulary=args.read_vocab, checkpoint=args.checkpoint,
+                checkpoint_interval=args.checkpoint_interval,
+            )  # fmt: skip
     finally:
         shutdown()  # leave the process group, if torchrun started one
     if not is_main_process():
@@ -117,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     written = formats.write(model.wv_, out, fmt)
     if args.save_model:
         model.save(args.save_model)
+    if args.save_vocab:
+        model.vocab_.save(args.save_vocab)
     last = model.training_log_[-1] if model.training_log_ else {}
     print(
         f"wrote {len(model.wv_)} vectors of {model.wv_.vector_size} dimensions to "

@@ -107,6 +107,9 @@ class TrainingSetup:
     hs_codes: np.ndarray | None = None  # uint8[V, max_depth] Huffman codes (hierarchical softmax)
     hs_points: np.ndarray | None = None  # int32[V, max_depth] inner-node ids on each word's path
     hs_lengths: np.ndarray | None = None  # int32[V] path length
+    # float32[V] factor on every update to a row of W (gensim's vectors_lockf): 1 learns, 0 keeps the row
+    # fixed; None means all ones. Only engines whose Capabilities.supports_lock_factor is True honour it.
+    lock_factor: np.ndarray | None = None
     options: Any = None  # the engine's options (its EngineSpec.options dataclass), or None
     distributed: Any = None  # DistributedOptions under torchrun, else None
 
@@ -189,6 +192,7 @@ class Capabilities:
 
     objectives: frozenset[tuple[str, str]]  # supported (architecture, loss) pairs
     default_batch_size: int | None = None  # pairs per minibatch when the user gives none (None: unused)
+    supports_lock_factor: bool = False  # honours TrainingSetup.lock_factor (Word2Vec(lock_init=True))
 
     def supports(self, architecture: str, loss: str) -> bool:
         return (architecture, loss) in self.objectives

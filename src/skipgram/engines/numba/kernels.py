@@ -15,6 +15,9 @@ row of W'. The seed notes write the mirror image (h = xW for the centre, z = hW'
 a corpus the two see the same pairs, since every pair occurs in both orders, and this one lets a whole
 window share one set of noise words and run as small dense products.
 
+``lock_factor`` float32[V] scales every update to a row of W (gensim's ``vectors_lockf``): 1 learns,
+0 keeps the row fixed (``Word2Vec(lock_init=True)``); W' rows are always trained.
+
 Every kernel returns ``(loss_sum, n_predictions, n_effective_words)``: the summed negative log-likelihood
 (float64), the number of predictions it is summed over, and how many words survived subsampling.
 """
@@ -182,16 +185,18 @@ def context_mean(w_in, contexts, m, out):
 
 
 @njit(inline="always")
-def add_to_rows(w_in, contexts, m, grad):
-    """Add ``grad`` to rows ``contexts[:m]`` of W: each context word gets the whole gradient of h."""
+def add_to_rows(w_in, contexts, m, grad, lock_factor):
+    """Add ``grad`` to rows ``contexts[:m]`` of W: each context word gets the whole gradient of h,
+    scaled by its row's ``lock_factor`` (1 learns, 0 keeps the row fixed)."""
     for j in range(m):
+        factor = lock_factor[contexts[j]]
         for d in range(grad.shape[0]):
-            w_in[contexts[j], d] += grad[d]
+            w_in[contexts[j], d] += factor * grad[d]
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def skipgram_negative_chunk(
-    ids, bounds, w_in, w_out, keep_prob, alias_prob, alias_index,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, alias_prob, alias_index,
     window, negative, shrink, lr_start, lr_end, seed, epoch, chunk, sentence_buffer,
 ):  # fmt: skip
     """Train skip-gram with negative sampling on one chunk, one window at a time (the default kernel).
@@ -255,8 +260,9 @@ def skipgram_negative_chunk(
                     for d in range(dim):
                         acc[d] += g[j, t] * b[t, d]
                 row = w_in[contexts[j]]
+                factor = lock_factor[contexts[j]]
                 for d in range(dim):
-                    row[d] += acc[d]
+                    row[d] += factor * acc[d]
             for t in range(n_t):
                 acc[:] = 0.0
                 for j in range(m):
@@ -271,7 +277,7 @@ def skipgram_negative_chunk(
 
 @njit(cache=True, nogil=True, fastmath=True)
 def skipgram_negative_pairs_chunk(
-    ids, bounds, w_in, w_out, keep_prob, alias_prob, alias_index,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, alias_prob, alias_index,
     window, negative, shrink, lr_start, lr_end, seed, epoch, chunk, sentence_buffer,
 ):  # fmt: skip
     """Train skip-gram with negative sampling on one chunk, pair by pair (the C tool's update).
@@ -305,15 +311,16 @@ def skipgram_negative_pairs_chunk(
                     if noise == centre:
                         continue
                     loss += negative_update(h, grad_h, noise, np.float32(0.0), lr, w_out, dim)
+                factor = lock_factor[contexts[j]]
                 for d in range(dim):
-                    h[d] += grad_h[d]
+                    h[d] += factor * grad_h[d]
             n_predictions += m
     return loss, n_predictions, n_effective
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def cbow_negative_chunk(
-    ids, bounds, w_in, w_out, keep_prob, alias_prob, alias_index,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, alias_prob, alias_index,
     window, negative, shrink, lr_start, lr_end, seed, epoch, chunk, sentence_buffer,
 ):  # fmt: skip
     """Train CBOW with negative sampling on one chunk.
@@ -348,6 +355,6 @@ def cbow_negative_chunk(
                 if noise == centre:
                     continue
                 loss += negative_update(mean, grad_h, noise, np.float32(0.0), lr, w_out, dim)
-            add_to_rows(w_in, contexts, m, grad_h)
+            add_to_rows(w_in, contexts, m, grad_h, lock_factor)
             n_predictions += 1
     return loss, n_predictions, n_effective

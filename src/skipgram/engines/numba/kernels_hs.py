@@ -41,7 +41,7 @@ def _predict_path(h, grad_h, word, codes, points, lengths, lr, w_out, dim):
 
 @njit(cache=True, nogil=True, fastmath=True)
 def skipgram_hierarchical_chunk(
-    ids, bounds, w_in, w_out, keep_prob, codes, points, lengths,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, codes, points, lengths,
     window, shrink, lr_start, lr_end, seed, epoch, chunk, sentence_buffer,
 ):  # fmt: skip
     """Train skip-gram with hierarchical softmax on one chunk, pair by pair.
@@ -69,15 +69,16 @@ def skipgram_hierarchical_chunk(
                 h = w_in[contexts[j]]
                 grad_h[:] = 0.0
                 loss += _predict_path(h, grad_h, centre, codes, points, lengths, lr, w_out, dim)
+                factor = lock_factor[contexts[j]]
                 for d in range(dim):
-                    h[d] += grad_h[d]
+                    h[d] += factor * grad_h[d]
             n_predictions += m
     return loss, n_predictions, n_effective
 
 
 @njit(cache=True, nogil=True, fastmath=True)
 def cbow_hierarchical_chunk(
-    ids, bounds, w_in, w_out, keep_prob, codes, points, lengths,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, codes, points, lengths,
     window, shrink, lr_start, lr_end, seed, epoch, chunk, sentence_buffer,
 ):  # fmt: skip
     """Train CBOW with hierarchical softmax on one chunk.
@@ -107,6 +108,6 @@ def cbow_hierarchical_chunk(
             context_mean(w_in, contexts, m, mean)
             grad_h[:] = 0.0
             loss += _predict_path(mean, grad_h, centre, codes, points, lengths, lr, w_out, dim)
-            add_to_rows(w_in, contexts, m, grad_h)
+            add_to_rows(w_in, contexts, m, grad_h, lock_factor)
             n_predictions += 1
     return loss, n_predictions, n_effective

@@ -61,13 +61,15 @@ def chunk_pairs(
 
 
 @njit(cache=True, nogil=True)
-def _scatter_sub(w_in, rows, grad, lr):
-    """w_in[rows[b]] -= lr * grad[b] for every b, duplicates accumulated (np.add.at, ~10x faster)."""
+def _scatter_sub(w_in, rows, grad, lr, lock_factor):
+    """w_in[rows[b]] -= lr * lock_factor[rows[b]] * grad[b] for every b, duplicates accumulated
+    (np.add.at, ~10x faster)."""
     dim = w_in.shape[1]
     for b in range(rows.shape[0]):
         r = rows[b]
+        step = lr * lock_factor[r]
         for d in range(dim):
-            w_in[r, d] -= lr * grad[b, d]
+            w_in[r, d] -= step * grad[b, d]
 
 
 def shuffle_generator(seed: int, epoch: int, chunk: int) -> np.random.Generator:
@@ -76,7 +78,7 @@ def shuffle_generator(seed: int, epoch: int, chunk: int) -> np.random.Generator:
 
 
 def softmax_chunk(
-    ids, bounds, w_in, w_out, keep_prob, window, shrink, lr_start, lr_end, seed, epoch, chunk,
+    ids, bounds, w_in, w_out, lock_factor, keep_prob, window, shrink, lr_start, lr_end, seed, epoch, chunk,
     batch_size, sentence_buffer,
 ):  # fmt: skip
     """Train full-softmax skip-gram on one chunk; returns ``(loss_sum, n_pairs, n_effective_words)``.
@@ -117,7 +119,7 @@ def softmax_chunk(
         grad_h = z @ w_out  # B×D, from the W' the batch started with
         h *= lr
         w_out -= z.T @ h  # W' -= lr·GᵀH
-        _scatter_sub(w_in, c, grad_h, lr)  # W[c] -= lr·dH
+        _scatter_sub(w_in, c, grad_h, lr, lock_factor)  # W[c] -= lr·factor·dH
     return loss, n_pairs, n_effective
 
 

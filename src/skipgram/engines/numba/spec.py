@@ -28,6 +28,7 @@ SPEC = EngineSpec(
     capabilities=Capabilities(
         objectives=OBJECTIVES,
         default_batch_size=256,
+        supports_lock_factor=True,
     ),
     load=_load,
     epoch_seconds_estimate=_epoch_seconds,

@@ -71,17 +71,32 @@ def _kernel_for(setup: TrainingSetup) -> tuple[Callable, str]:
     return getattr(import_module(f"{__package__}.{module}"), name), convention
 
 
+def lock_factor_array(setup: TrainingSetup) -> np.ndarray:
+    """The per-row factor on W updates the kernels read: ``setup.lock_factor``, checked, or ones."""
+    factor = setup.lock_factor
+    if factor is None:
+        return np.ones(setup.input_vectors.shape[0], dtype=np.float32)
+    factor = np.ascontiguousarray(factor, dtype=np.float32)
+    if factor.shape != (setup.input_vectors.shape[0],) or not np.all(np.isfinite(factor)):
+        raise ValueError(
+            f"lock_factor must be {setup.input_vectors.shape[0]} finite float32 values, one per row of W; "
+            f"got shape {factor.shape}"
+        )
+    return factor
+
+
 def _chunk_function(setup: TrainingSetup) -> Callable[..., ChunkResult]:
     """The kernel for this objective, wrapped to take only what changes from chunk to chunk."""
     s = setup
     kernel, convention = _kernel_for(s)
     w_in, w_out, keep = s.input_vectors, s.output_vectors, s.keep_prob
+    lock = lock_factor_array(s)
     if convention == "negative":
-        fixed = (w_in, w_out, keep, s.alias_prob, s.alias_index, s.window, s.negative, s.shrink_windows)
+        fixed = (w_in, w_out, lock, keep, s.alias_prob, s.alias_index, s.window, s.negative, s.shrink_windows)
     elif convention == "hierarchical":
-        fixed = (w_in, w_out, keep, s.hs_codes, s.hs_points, s.hs_lengths, s.window, s.shrink_windows)
+        fixed = (w_in, w_out, lock, keep, s.hs_codes, s.hs_points, s.hs_lengths, s.window, s.shrink_windows)
     else:
-        fixed = (w_in, w_out, keep, s.window, s.shrink_windows)
+        fixed = (w_in, w_out, lock, keep, s.window, s.shrink_windows)
     tail = (s.batch_size,) if convention == "softmax" else ()
 
     def run(ids, bounds, lr_start, lr_end, epoch, chunk, buffer):
