@@ -236,7 +236,7 @@ def skipgram_negative_kernel(dim: int, window: int, negative: int, threads: int,
                     for t in range(k1):
                         if targets[t] >= 0:
                             acc += g[j * k1 + t] * b[t, d]
-                    w_in[row, d] += acc
+                    cuda.atomic.add(w_in, (row, d), acc)
             for t in range(k1):
                 target = targets[t]
                 if target >= 0:
@@ -244,7 +244,7 @@ def skipgram_negative_kernel(dim: int, window: int, negative: int, threads: int,
                         acc = float32(0.0)
                         for j in range(m):
                             acc += g[j * k1 + t] * a[j, d]
-                        w_out[target, d] += acc
+                        cuda.atomic.add(w_out, (target, d), acc)
             n_predictions += m
             cuda.syncthreads()  # a, b, g and targets are reused by the next centre
 
