@@ -25,7 +25,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from skipgram._backend import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
+from skipgram.engines.base import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
 
 
 def load_corpus(path: str, min_count: int, max_words: int | None, sentence_length: int = 10000):
@@ -180,7 +180,7 @@ def main(argv=None) -> int:
     p.add_argument("--loss", default="negative", choices=["negative", "softmax"])
     p.add_argument("--architecture", default="skipgram", choices=["skipgram", "cbow"])
     p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--negatives", default="per_pair", choices=["per_pair", "shared"])
+    p.add_argument("--pairwise-negatives", action="store_true", help="noise words per pair, not per window")
     p.add_argument("--precision", default="float32", choices=["float32", "bf16"])
     p.add_argument("--block-words", type=int, default=None)
     p.add_argument("--row-cap", type=float, default=None, help="cap on summed updates per row per batch")
@@ -192,7 +192,8 @@ def main(argv=None) -> int:
 
     import torch
 
-    from skipgram.torch_backend import TorchBackend
+    from skipgram.engines.pytorch.spec import TorchOptions
+    from skipgram.engines.pytorch.trainer import TorchBackend
 
     t0 = time.perf_counter()
     words, counts, ids, offsets = load_corpus(args.corpus, args.min_count, args.max_words)
@@ -201,10 +202,8 @@ def main(argv=None) -> int:
     print(f"corpus: {len(ids):,} words, {len(words):,} in vocabulary ({load_s:.1f} s to load)")
 
     rng = np.random.default_rng(args.seed)
-    extra = {"negatives": args.negatives, "precision": args.precision}
-    if args.block_words:
-        extra["block_words"] = args.block_words
-    extra["row_cap"] = args.row_cap
+    options = TorchOptions(block_words=args.block_words, row_cap=args.row_cap, precision=args.precision)
+    negatives = "per-pair" if args.pairwise_negatives else "per-window"
     setup = TrainingSetup(
         corpus=Corpus(ids, offsets),
         counts=counts,
@@ -226,12 +225,13 @@ def main(argv=None) -> int:
         seed=args.seed,
         batch_size=args.batch_size,
         device=args.device,
-        extra=extra,
+        shared_negatives=not args.pairwise_negatives,
+        options=options,
     )
     backend = TorchBackend(setup)
     print(
         f"device {backend.device}, batch_size {backend.batch_size}, block_words "
-        f"{backend.block_words}, negatives {args.negatives}, precision {args.precision}"
+        f"{backend.block_words}, negatives {negatives}, precision {args.precision}"
     )
     hooks = Counter()
     losses = []
@@ -258,7 +258,7 @@ def main(argv=None) -> int:
         "step_s": backend.timings["step"],
         "loss_per_epoch": losses,
         "batch_size": backend.batch_size,
-        "negatives": args.negatives,
+        "negatives": negatives,
         "precision": args.precision,
     }
     print(

@@ -16,8 +16,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="distributed training tests need PyTorch (skipgram[torch])")
 
-from skipgram import distributed  # noqa: E402
-from skipgram.distributed import ShardView, shard_bounds  # noqa: E402
+from skipgram import _dist_env  # noqa: E402
+from skipgram.engines.distributed import ShardView, shard_bounds  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -31,17 +31,20 @@ WORKER = textwrap.dedent(
     import numpy as np
     import torch
     torch.set_num_threads(1)
-    from skipgram import distributed
-    from skipgram._backend import LearningRateSchedule, TrainingHooks, TrainingSetup
+    from skipgram import _dist_env as env
+    from skipgram.engines import distributed
+    from skipgram.engines.distributed import DistributedOptions
+    from skipgram.engines.pytorch.spec import TorchOptions
+    from skipgram.engines.base import LearningRateSchedule, TrainingHooks, TrainingSetup
     from skipgram.errors import TrainingError
     from skipgram.sampling import alias_table, keep_probabilities, noise_probabilities
-    from skipgram.torch_backend import TorchBackend
+    from skipgram.engines.pytorch.trainer import TorchBackend
 
     out, mode = sys.argv[1], sys.argv[2]
     if mode == "numba":
-        from skipgram._cpu_trainer import NumbaBackend
-    distributed.init(device="cpu")
-    rank = distributed.rank()
+        from skipgram.engines.numba.trainer import NumbaBackend
+    env.init(device="cpu")
+    rank = env.rank()
 
     class Corpus:
         def __init__(self, sentences):
@@ -68,7 +71,7 @@ WORKER = textwrap.dedent(
         schedule=LearningRateSchedule(0.025, 0.025e-4, epochs * len(corpus)),
         architecture="skipgram", loss="negative", window=4, negative=5, shrink_windows=True,
         epochs=epochs, batch_words=10000, workers=1, seed=1, batch_size=256, device="cpu",
-        extra={"block_words": 1000, "sync_words": 1500},
+        options=TorchOptions(block_words=1000), distributed=DistributedOptions(sync_words=1500),
     )
     rates = []
 
@@ -93,7 +96,7 @@ WORKER = textwrap.dedent(
     factory = NumbaBackend if mode == "numba" else Recording  # noqa: F821
     if mode == "numba":
         rates = [0.025, 0.0]  # not recorded for the numba engine
-    if distributed.is_distributed():
+    if env.is_distributed():
         backend = distributed.DistributedBackend(factory, setup)
     else:
         backend = Recording(setup)
@@ -111,8 +114,8 @@ WORKER = textwrap.dedent(
     np.save(os.path.join(out, f"C{rank}.npy"), setup.output_vectors)
     with open(os.path.join(out, f"result{rank}.json"), "w") as f:
         json.dump({"epochs": results, "first_lr": rates[0], "last_lr": rates[-1],
-                   "world": distributed.world_size(), "main": distributed.is_main_process()}, f)
-    distributed.shutdown()
+                   "world": env.world_size(), "main": env.is_main_process()}, f)
+    env.shutdown()
     """
 )
 
@@ -158,18 +161,18 @@ def free_port():
 def test_helpers_outside_a_distributed_launch(monkeypatch):
     for key in ("WORLD_SIZE", "RANK", "LOCAL_RANK"):
         monkeypatch.delenv(key, raising=False)
-    assert not distributed.launched_by_torchrun()
-    assert not distributed.is_distributed()
-    assert (distributed.rank(), distributed.world_size()) == (0, 1)
-    assert distributed.is_main_process()
-    assert distributed.init() is False
-    distributed.barrier()
-    distributed.shutdown()
+    assert not _dist_env.launched_by_torchrun()
+    assert not _dist_env.is_distributed()
+    assert (_dist_env.rank(), _dist_env.world_size()) == (0, 1)
+    assert _dist_env.is_main_process()
+    assert _dist_env.init() is False
+    _dist_env.barrier()
+    _dist_env.shutdown()
     monkeypatch.setenv("WORLD_SIZE", "4")
     monkeypatch.setenv("RANK", "2")
-    assert distributed.launched_by_torchrun()
-    assert (distributed.rank(), distributed.world_size()) == (2, 4)
-    assert not distributed.is_main_process()
+    assert _dist_env.launched_by_torchrun()
+    assert (_dist_env.rank(), _dist_env.world_size()) == (2, 4)
+    assert not _dist_env.is_main_process()
 
 
 class Corpus:
@@ -221,8 +224,6 @@ def run_single(worker, out, mode):
 @pytest.mark.parametrize("mode", ["ok", "numba"])
 def test_two_ranks_over_gloo_agree_and_match_single_process_quality(worker, tmp_path, mode):
     """mode "ok": TorchBackend on each rank; "numba": NumbaBackend (the CPU-cluster setup)."""
-    if mode == "numba":
-        pytest.importorskip("skipgram._cpu_trainer", reason="the numba backend is not there yet")
     single, multi = tmp_path / "single", tmp_path / "multi"
     run_single(worker, single, mode)
     multi.mkdir()

@@ -20,10 +20,14 @@ import sys
 import numpy as np
 import pytest
 
-from skipgram import _kernels as K
-from skipgram._kernels import cbow_negative_chunk, skipgram_negative_chunk, skipgram_negative_pairs_chunk
-from skipgram._kernels_hs import cbow_hierarchical_chunk, skipgram_hierarchical_chunk
-from skipgram._softmax import chunk_pairs, softmax_chunk
+from skipgram.engines.numba import kernels as K
+from skipgram.engines.numba.kernels import (
+    cbow_negative_chunk,
+    skipgram_negative_chunk,
+    skipgram_negative_pairs_chunk,
+)
+from skipgram.engines.numba.kernels_hs import cbow_hierarchical_chunk, skipgram_hierarchical_chunk
+from skipgram.engines.numba.softmax import chunk_pairs, softmax_chunk
 from skipgram.huffman import build_huffman
 from skipgram.sampling import alias_table, noise_probabilities
 

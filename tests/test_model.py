@@ -90,7 +90,7 @@ def test_invalid_parameter_is_named_in_the_error(name, value, message):
     [
         (dict(loss="hierarchical", output="average"), "output='average' needs one output vector per word"),
         (dict(lr=0.01, min_lr=0.1), "min_lr (0.1) must not exceed lr (0.01)"),
-        (dict(loss="softmax", architecture="cbow"), "full softmax is implemented for skip-gram only"),
+        (dict(loss="softmax", architecture="cbow"), "backend='numba' does not train architecture='cbow'"),
     ],
 )
 def test_inconsistent_parameters(params, fragment):
@@ -188,7 +188,7 @@ def test_callback_can_stop_training_early(planted):
 
 
 def test_softmax_refuses_a_vocabulary_that_would_take_hours(monkeypatch, planted):
-    import skipgram._softmax as softmax
+    import skipgram.engines.numba.softmax as softmax
 
     monkeypatch.setattr(softmax, "softmax_epoch_seconds_estimate", lambda *a: 5 * 3600.0)
     with pytest.raises(ParameterError, match=r"about 5\.0 hours"):

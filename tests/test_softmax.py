@@ -7,8 +7,8 @@ import time
 import numpy as np
 import pytest
 
-from skipgram import _softmax
-from skipgram._softmax import chunk_pairs, softmax_chunk, softmax_epoch_seconds_estimate
+from skipgram.engines.numba import softmax as _softmax
+from skipgram.engines.numba.softmax import chunk_pairs, softmax_chunk, softmax_epoch_seconds_estimate
 from skipgram.errors import ParameterError
 
 

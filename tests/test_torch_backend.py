@@ -14,10 +14,11 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="the torch backend tests need PyTorch (skipgram[torch])")
 
-from skipgram._backend import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
-from skipgram.errors import ParameterError  # noqa: E402
-from skipgram.sampling import alias_table, keep_probabilities, noise_probabilities  # noqa: E402
-from skipgram.torch_backend import (  # noqa: E402
+from skipgram.engines import make_backend  # noqa: E402
+from skipgram.engines.base import LearningRateSchedule, TrainingHooks, TrainingSetup  # noqa: E402
+from skipgram.engines.pytorch.model import SkipGramModel, sample_noise  # noqa: E402
+from skipgram.engines.pytorch.spec import TorchOptions  # noqa: E402
+from skipgram.engines.pytorch.trainer import (  # noqa: E402
     TORCH_MISSING,
     TorchBackend,
     block_end,
@@ -26,7 +27,9 @@ from skipgram.torch_backend import (  # noqa: E402
     skipgram_pairs,
     subsample,
 )
-from skipgram.torch_model import SkipGramModel, sample_noise  # noqa: E402
+from skipgram.errors import ParameterError  # noqa: E402
+from skipgram.model import Word2Vec  # noqa: E402
+from skipgram.sampling import alias_table, keep_probabilities, noise_probabilities  # noqa: E402
 
 pytestmark = pytest.mark.torch
 
@@ -106,7 +109,7 @@ def make_setup(
         seed=seed,
         batch_size=batch_size,
         device="cpu",
-        extra=dict(extra or {}),
+        options=TorchOptions(**(extra or {})),
     )
 
 
@@ -318,7 +321,8 @@ def test_pairs_fixed_window_are_exactly_the_seed_notes_set(window):
     sid = sentence_ids(corpus.offsets, 0, len(corpus), "cpu")
     ids = torch.as_tensor(corpus.ids).long()
     b = torch.full((len(corpus),), window)
-    centers, contexts = skipgram_pairs(ids, sid, b, window)
+    centers, contexts, owners = skipgram_pairs(ids, sid, b, window)
+    assert torch.equal(ids[owners], centers)  # each pair knows its window's centre position
     got = sorted(zip(centers.tolist(), contexts.tolist(), strict=True))
     assert got == reference_pairs(SENTENCES, [window] * len(corpus))
     sentence_of = {w: k for k, s in enumerate(SENTENCES) for w in s}
@@ -333,7 +337,8 @@ def test_pairs_with_reduced_windows_and_a_block_inside_the_corpus():
     sid = sentence_ids(corpus.offsets, start, stop, "cpu")
     assert sid.tolist() == [0, 0, 1, 2, 2, 2, 2, 2, 3, 3, 3]
     ids = torch.as_tensor(corpus.ids[start:stop]).long()
-    centers, contexts = skipgram_pairs(ids, sid, b[start:stop], 3)
+    centers, contexts, owners = skipgram_pairs(ids, sid, b[start:stop], 3)
+    assert torch.equal(ids[owners], centers)
     got = sorted(zip(centers.tolist(), contexts.tolist(), strict=True))
     pieces = [[1, 2], [3], [4, 5, 6, 7, 8], [9, 10, 11]]
     assert got == reference_pairs(pieces, b[start:stop].tolist())
@@ -398,7 +403,7 @@ def cluster_quality(vectors, per_cluster):
     ("loss", "architecture", "extra"),
     [
         ("negative", "skipgram", {}),
-        ("negative", "skipgram", {"negatives": "shared", "shared_pool": 32}),
+        ("negative", "skipgram", {"row_cap": 8.0}),
         ("softmax", "skipgram", {}),
         ("negative", "cbow", {}),
         ("softmax", "cbow", {}),
@@ -511,8 +516,8 @@ def test_cpu_backend_shares_the_setups_arrays():
 
 def test_rejects_hierarchical_softmax_and_missing_cuda():
     corpus, vocab_size, _ = planted_clusters(n_sentences=10)
-    with pytest.raises(ParameterError, match="backend='numba'"):
-        TorchBackend(make_setup(corpus, vocab_size, loss="hierarchical"))
+    with pytest.raises(ParameterError, match="backend='numba' does"):
+        make_backend(make_setup(corpus, vocab_size, loss="hierarchical"), "torch")
     if not torch.cuda.is_available():
         setup = make_setup(corpus, vocab_size)
         setup.device = "cuda"
@@ -523,7 +528,7 @@ def test_rejects_hierarchical_softmax_and_missing_cuda():
 def test_missing_torch_gives_the_install_hint():
     code = (
         "import sys; sys.modules['torch'] = None\n"
-        "try:\n    import skipgram.torch_backend\n"
+        "try:\n    import skipgram.engines.pytorch.trainer\n"
         "except ImportError as e:\n    print(e)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
@@ -531,7 +536,8 @@ def test_missing_torch_gives_the_install_hint():
 
 
 def test_word2vec_end_to_end_with_the_torch_backend_agrees_with_numba():
-    model_module = pytest.importorskip("skipgram.model", reason="Word2Vec is not there yet")
+    import skipgram.model as model_module
+
     rng = np.random.default_rng(0)
     sentences = [[f"w{c}_{i}" for i in rng.integers(0, 8, 12)] for c in rng.integers(0, 4, 1500)]
     fitted = {}
@@ -556,3 +562,50 @@ def test_row_cap_scales_only_rows_seen_more_often_than_the_cap(tiny):
     _, g_capped, _ = step_gradients(capped, row_cap=1.0, **args)
     np.testing.assert_allclose(g_capped[0], g_plain[0])  # centre 0 occurs once: unchanged
     np.testing.assert_allclose(g_capped[3], g_plain[3] / 2)  # centre 3 occurs twice: halved
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_shared_negatives_changes_how_the_torch_engine_draws_noise(monkeypatch, shared):
+    """shared_negatives=True: one draw of k noise words per window (centre) and block; False: per pair."""
+    import skipgram.engines.pytorch.trainer as trainer
+
+    shapes = []
+    original = trainer.sample_noise
+
+    def recording(prob, index, shape, generator):
+        shapes.append(tuple(shape))
+        return original(prob, index, shape, generator)
+
+    monkeypatch.setattr(trainer, "sample_noise", recording)
+    rng = np.random.default_rng(0)
+    sentences = [[f"w{c}_{i}" for i in rng.integers(0, 8, 12)] for c in rng.integers(0, 4, 200)]
+    model = Word2Vec(
+        vector_size=8, window=3, min_count=1, sample=0, epochs=1, backend="torch", workers=1,
+        batch_size=64, shared_negatives=shared, progress=False,
+    ).fit(sentences)  # fmt: skip
+    pairs = model.training_log_[0]["predictions"]
+    if shared:
+        assert shapes == [(2400, 5)]  # one block: a row of 5 noise words per kept word
+    else:
+        assert sum(rows for rows, _ in shapes) == pairs and len(shapes) == -(-pairs // 64)
+
+
+def test_shared_negatives_gives_other_vectors_on_the_torch_engine():
+    rng = np.random.default_rng(1)
+    sentences = [[f"w{c}_{i}" for i in rng.integers(0, 8, 12)] for c in rng.integers(0, 4, 200)]
+    vectors = [
+        Word2Vec(
+            vector_size=8,
+            min_count=1,
+            sample=0,
+            epochs=1,
+            backend="torch",
+            workers=1,
+            shared_negatives=shared,
+            progress=False,
+        )
+        .fit(sentences)
+        .wv_.vectors
+        for shared in (True, False)
+    ]
+    assert not np.allclose(vectors[0], vectors[1])

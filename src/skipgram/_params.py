@@ -31,7 +31,7 @@ PARAMETER_CONSTRAINTS = {
     "batch_words": [Interval(int, 1, None)],
     "shrink_windows": [BOOL],
     "shared_negatives": [BOOL],
-    "backend": [Options(("numba", "torch"))],
+    "backend": [InstanceOf((str,), "the name of a registered engine (skipgram.engines.engine_names())")],
     "device": [NONE, InstanceOf((str,), "a device name such as 'cuda' or 'cpu'")],
     "batch_size": [NONE, Interval(int, 1, None)],
     "allow_slow_softmax": [BOOL],
@@ -48,19 +48,28 @@ TRAINING_KEYS = (
 
 
 def check_consistency(params: dict) -> None:
-    """Checks that involve more than one parameter."""
+    """Checks that involve more than one parameter (the engine's capabilities among them)."""
+    from .engines import unsupported_objective
+
     if params["loss"] == "hierarchical" and params["output"] == "average":
         raise ParameterError(
             "output='average' needs one output vector per word, but hierarchical softmax has one per "
             "inner node of the Huffman tree; use output='input' or loss='negative'"
         )
-    if params["loss"] == "softmax" and params["architecture"] == "cbow" and params["backend"] == "numba":
-        raise ParameterError(
-            "the full softmax is implemented for skip-gram only on the numba backend; "
-            "use architecture='skipgram', loss='negative'/'hierarchical', or backend='torch'"
-        )
-    if params["loss"] == "hierarchical" and params["backend"] == "torch":
-        raise ParameterError("hierarchical softmax is numba-only; use backend='numba' or another loss")
+    refusal = unsupported_objective(params["backend"], params["architecture"], params["loss"])
+    if refusal:
+        raise ParameterError(refusal)
     lr, min_lr = params["lr"], params["min_lr"]
     if lr is not None and min_lr is not None and min_lr > lr:
         raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")
+
+
+def resolve_params(overrides: dict | None = None) -> dict:
+    """``Word2Vec``'s resolved parameters (defaults filled in, validated) with ``overrides`` applied.
+
+    For code that drives an engine without a model (benchmarks, tests), with
+    :func:`skipgram._setup.make_setup`.
+    """
+    from .model import Word2Vec
+
+    return Word2Vec(**(overrides or {}))._resolved_params()

@@ -1,6 +1,6 @@
 """What the model does while a backend trains: progress bar, loss curve, checkpoint timer, stop flag.
 
-:class:`TrainingMonitor` is the model's :class:`~skipgram._backend.TrainingHooks`. Loss and counters are
+:class:`TrainingMonitor` is the model's :class:`~skipgram.engines.base.TrainingHooks`. Loss and counters are
 accumulated in float64 / Python ints, so the mean loss over billions of predictions stays exact.
 """
 
@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 
-from ._backend import TrainingHooks
+from .engines.base import TrainingHooks
 
 logger = logging.getLogger("skipgram.model")
 

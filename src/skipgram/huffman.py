@@ -4,7 +4,7 @@ Every word is a leaf of a binary tree with ``V - 1`` inner nodes; the probabilit
 product of the logistic decisions on its path from the root, so a prediction costs O(log V) instead of
 O(V). A Huffman tree over the word counts makes frequent words' paths the shortest.
 
-Conventions (the C tool's, which the kernels in ``_kernels_hs.py`` follow):
+Conventions (the C tool's, which the kernels in ``engines/numba/kernels_hs.py`` follow):
 
 - inner nodes have ids ``0 .. V-2``, one row each of W' (``output_vectors`` has ``V - 1`` rows); the root
   is ``V - 2`` (nodes are numbered in the order they are created, the root last);

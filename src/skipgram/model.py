@@ -2,32 +2,34 @@
 
 The model owns the schedule around training — vocabulary and corpus encoding, sampling tables, parameter
 initialisation, epochs, learning-rate decay, progress, loss reporting, callbacks, checkpoints — and hands
-the training step to a backend (:mod:`skipgram._cpu_trainer` by default, :mod:`skipgram.torch_backend`
-with ``backend="torch"``, wrapped by :mod:`skipgram.distributed` under ``torchrun``). It follows the
+the training step to an engine from :mod:`skipgram.engines` (numba threads by default, PyTorch with
+``backend="torch"``, wrapped by the distributed engine under ``torchrun``). It follows the
 scikit-learn contract: ``__init__`` only stores parameters, ``fit`` validates them and returns ``self``,
 learned state ends in ``_``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from . import sampling
-from ._backend import LearningRateSchedule, TrainingSetup
+from ._dist_env import is_main_process
 from ._memory import release_free_memory
 from ._params import PARAMETER_CONSTRAINTS, TRAINING_KEYS, check_consistency
 from ._progress import TrainingMonitor, deferred_interrupt
+from ._setup import make_setup
 from ._validation import validate_params
 from .checkpoint import Checkpoint, TrainingState, load_checkpoint, save_checkpoint
+from .engines import get_engine, make_backend
 from .errors import CorpusError, ParameterError, TrainingError
 
 logger = logging.getLogger(__name__)
@@ -199,7 +201,7 @@ class Word2Vec:
         if params["workers"] is None:
             params["workers"] = _available_cores()
         if params["batch_size"] is None:
-            params["batch_size"] = 4096 if params["backend"] == "torch" else 256
+            params["batch_size"] = get_engine(params["backend"]).capabilities.default_batch_size
         if params["cache_dir"] is not None:
             params["cache_dir"] = os.fspath(params["cache_dir"])
         return params
@@ -229,180 +231,17 @@ class Word2Vec:
         Returns
         -------
         self
+
+        A fit that fails (bad input, a diverged run) leaves the model's fitted attributes as they were.
         """
-        from .corpus import as_sentences, encode, scan
-
         params = self._resolved_params()
-        sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
-        cache_dir = params["cache_dir"] or tempfile.gettempdir()
-        resumed = None
-        if checkpoint is not None and Path(checkpoint).exists():
-            resumed = load_checkpoint(checkpoint)
-            _check_resumable(resumed.params, params, checkpoint)
-            vocab = resumed.vocab
-            encoded = encode(sentences, vocab, cache_dir=cache_dir)
-            _check_same_corpus(resumed.corpus, encoded, checkpoint)
-            logger.info("resuming from %s at epoch %d", checkpoint, resumed.state.epoch + 1)
-        else:
-            start = time.perf_counter()
-            vocab, encoded = scan(
-                sentences,
-                min_count=params["min_count"],
-                max_vocab_size=params["max_vocab_size"],
-                stop_words=params["stop_words"],
-                cache_dir=cache_dir,
-            )
-            release_free_memory()
-            logger.info(
-                "vocabulary: %d words from %d tokens (%d kept for training) in %.1f s",
-                len(vocab), encoded.raw_words, len(encoded), time.perf_counter() - start,
-            )  # fmt: skip
-        if len(encoded) == 0:
-            raise CorpusError("no word of the corpus is in the vocabulary: nothing to train on")
-        try:
-            setup = self._make_setup(params, vocab, encoded, resumed)
-            self.vocab_ = vocab
-            self.params_ = params
-            self._train(setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks)
-        finally:
-            encoded.close()
+        with _restored_on_failure(self):
+            run = _Run.prepare(self, params, corpus, checkpoint, checkpoint_interval)
+            try:
+                run.train(callbacks)
+            finally:
+                run.close()
         return self
-
-    def _make_setup(self, params, vocab, encoded, resumed: Checkpoint | None) -> TrainingSetup:
-        counts = vocab.counts
-        n_vocab, dim = len(vocab), params["vector_size"]
-        hs = params["loss"] == "hierarchical"
-        if resumed is not None:
-            w_in, w_out = resumed.input_vectors, resumed.output_vectors
-        else:
-            # The C tool's initialisation: small uniform input vectors, zero output vectors.
-            rng = np.random.default_rng(params["seed"])
-            w_in = ((rng.random((n_vocab, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
-            w_out = np.zeros((max(1, n_vocab - 1) if hs else n_vocab, dim), dtype=np.float32)
-        noise = sampling.noise_probabilities(counts, params["ns_exponent"])
-        alias_prob, alias_index = sampling.alias_table(noise)
-        setup = TrainingSetup(
-            corpus=encoded,
-            counts=counts,
-            keep_prob=sampling.keep_probabilities(counts, params["sample"]),
-            noise_prob=noise,
-            alias_prob=alias_prob,
-            alias_index=alias_index,
-            input_vectors=w_in,
-            output_vectors=w_out,
-            schedule=LearningRateSchedule(params["lr"], params["min_lr"], params["epochs"] * len(encoded)),
-            architecture=params["architecture"],
-            loss=params["loss"],
-            window=params["window"],
-            negative=params["negative"],
-            shrink_windows=params["shrink_windows"],
-            epochs=params["epochs"],
-            batch_words=params["batch_words"],
-            workers=params["workers"],
-            seed=params["seed"],
-            batch_size=params["batch_size"],
-            device=params["device"],
-            extra={"shared_negatives": params["shared_negatives"]},
-        )
-        if hs:
-            from .huffman import build_huffman
-
-            setup.hs_codes, setup.hs_points, setup.hs_lengths = build_huffman(counts)
-        if params["loss"] == "softmax":
-            _check_softmax_cost(setup, params)
-        return setup
-
-    def _train(self, setup, params, encoded, resumed, checkpoint, checkpoint_interval, callbacks) -> None:
-        from .backends import is_main_process, make_backend
-
-        backend = make_backend(setup, params["backend"])
-        state = resumed.state if resumed is not None else TrainingState()
-        words_per_epoch = len(encoded)
-        corpus_info = {
-            "words": int(words_per_epoch),
-            "raw_words": int(encoded.raw_words),
-            "sentences": int(encoded.n_sentences),
-        }
-        writes = is_main_process()
-        self.corpus_info_ = corpus_info
-
-        def save(epoch: int, position: int) -> None:
-            if checkpoint is None or not writes:
-                return
-            monitor.flush_curve()
-            state.epoch, state.position = epoch, position
-            ck = Checkpoint(
-                params, self.vocab_, setup.input_vectors, setup.output_vectors, state, corpus_info
-            )
-            save_checkpoint(checkpoint, ck)
-            monitor.checkpoint_saved()
-            logger.info("checkpoint saved to %s (epoch %d, word %d)", checkpoint, epoch + 1, position)
-            if monitor.interrupted:
-                logger.warning("checkpoint saved to %s; run again with it to resume", checkpoint)
-
-        monitor = TrainingMonitor(
-            total_words=params["epochs"] * words_per_epoch,
-            words_done=state.epoch * words_per_epoch + state.position,
-            progress=params["progress"] and writes,
-            checkpoint_interval=checkpoint_interval if checkpoint is not None else None,
-            on_checkpoint=lambda epoch, position: (backend.pull(), save(epoch, position)),
-            loss_curve=state.loss_curve,
-        )
-        self.training_log_ = state.training_log
-        self.loss_curve_ = state.loss_curve
-        try:
-            with deferred_interrupt(monitor):
-                self._run_epochs(backend, setup, params, state, monitor, save, callbacks, checkpoint)
-        finally:
-            monitor.close()
-        backend.pull()
-        self.input_vectors_ = setup.input_vectors
-        self.output_vectors_ = setup.output_vectors
-        self.loss_history_ = [entry["loss"] for entry in state.training_log]
-        self.wv_ = self._vectors(params)
-
-    def _run_epochs(self, backend, setup, params, state, monitor, save, callbacks, save_to) -> None:
-        """The epoch loop: train, record, check, checkpoint, call back."""
-        words_per_epoch = len(setup.corpus)
-        for epoch in range(state.epoch, params["epochs"]):
-            start_position = state.position if epoch == state.epoch else 0
-            began = time.perf_counter()
-            result = backend.train_epoch(epoch, start_position, monitor)
-            seconds = time.perf_counter() - began
-            monitor.flush_curve()
-            if result.position < words_per_epoch:  # the backend stopped at a safe point on request
-                backend.pull()
-                save(epoch, result.position)
-                if monitor.interrupted:
-                    logger.warning("interrupted at epoch %d, word %d", epoch + 1, result.position)
-                    if save_to is None:
-                        logger.warning("no checkpoint was requested, so this run cannot be resumed")
-                    raise KeyboardInterrupt
-                return
-            if result.n_predictions == 0 and start_position == 0:
-                raise CorpusError(
-                    f"epoch {epoch + 1} made no training pairs: no sentence has two words left after "
-                    f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
-                )
-            info = _epoch_record(epoch, result, seconds, setup.corpus, start_position, words_per_epoch)
-            info["lr"] = setup.schedule.at((epoch + 1) * words_per_epoch)
-            state.training_log.append(info)
-            logger.info(
-                "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
-                epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
-                info["effective_words_per_second"], seconds,
-            )  # fmt: skip
-            if not np.isfinite(info["loss"]):
-                raise TrainingError(
-                    f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
-                    f"try a smaller lr than {params['lr']}"
-                )
-            backend.pull()
-            self.input_vectors_, self.output_vectors_ = setup.input_vectors, setup.output_vectors
-            save(epoch + 1, 0)
-            if any(bool(callback(self, info)) for callback in callbacks):
-                logger.info("a callback stopped training after epoch %d", epoch + 1)
-                return
 
     def _vectors(self, params):
         from .vectors import KeyedVectors
@@ -506,19 +345,171 @@ def _check_same_corpus(saved: dict, encoded, path) -> None:
         )
 
 
-def _check_softmax_cost(setup: TrainingSetup, params: dict) -> None:
-    from ._softmax import softmax_epoch_seconds_estimate
+@contextlib.contextmanager
+def _restored_on_failure(model: Word2Vec) -> Iterator[None]:
+    """Put the model's fitted attributes (names ending in ``_``) back as they were if the block fails."""
+    before = {k: v for k, v in vars(model).items() if k.endswith("_")}
+    try:
+        yield
+    except BaseException:
+        for key in [k for k in vars(model) if k.endswith("_")]:
+            delattr(model, key)
+        vars(model).update(before)
+        raise
 
-    effective = float(np.dot(setup.counts, setup.keep_prob))
-    pairs = effective * (params["window"] + 1 if params["shrink_windows"] else 2 * params["window"])
-    seconds = softmax_epoch_seconds_estimate(int(pairs), setup.vocab_size, setup.vector_size)
-    logger.info(
-        "full softmax: about %.0f s per epoch (%d pairs x %d words)", seconds, pairs, setup.vocab_size
-    )
-    if seconds > 3600 and not params["allow_slow_softmax"]:
-        raise ParameterError(
-            f"loss='softmax' costs O(vocabulary) per pair: with {setup.vocab_size} words one epoch "
-            f"would take about {seconds / 3600:.1f} hours. Use loss='negative' (or 'hierarchical'), a "
-            "smaller vocabulary (min_count, max_vocab_size), or allow_slow_softmax=True "
-            "(--allow-slow-softmax) to insist."
+
+class _Run:
+    """One training run: setup, engine, state, monitor and checkpoint, from the first epoch to the last.
+
+    ``prepare`` reads the corpus (or resumes a checkpoint) and builds the engine; ``train`` runs the
+    epoch loop and publishes the results on the model as it goes (callbacks see the model after each
+    epoch); ``save`` writes the checkpoint; ``close`` releases the encoded corpus.
+    """
+
+    def __init__(self, model, params, vocab, encoded, resumed, checkpoint, checkpoint_interval):
+        self.model, self.params, self.vocab, self.encoded = model, params, vocab, encoded
+        self.checkpoint = checkpoint
+        self.setup = make_setup(params, vocab, encoded, resumed)
+        self.state = resumed.state if resumed is not None else TrainingState()
+        self.words_per_epoch = len(encoded)
+        self.corpus_info = {
+            "words": len(encoded),
+            "raw_words": int(encoded.raw_words),
+            "sentences": int(encoded.n_sentences),
+        }
+        self.writes = is_main_process()
+        self.backend = make_backend(self.setup, params["backend"])
+        self.monitor = TrainingMonitor(
+            total_words=params["epochs"] * self.words_per_epoch,
+            words_done=self.state.epoch * self.words_per_epoch + self.state.position,
+            progress=params["progress"] and self.writes,
+            checkpoint_interval=checkpoint_interval if checkpoint is not None else None,
+            on_checkpoint=self._save_current,
+            loss_curve=self.state.loss_curve,
         )
+
+    @classmethod
+    def prepare(cls, model, params, corpus, checkpoint, checkpoint_interval) -> _Run:
+        from .corpus import as_sentences, encode, scan
+
+        sentences = as_sentences(corpus, max_sentence_length=params["max_sentence_length"])
+        cache_dir = params["cache_dir"] or tempfile.gettempdir()
+        resumed = None
+        if checkpoint is not None and Path(checkpoint).exists():
+            resumed = load_checkpoint(checkpoint)
+            _check_resumable(resumed.params, params, checkpoint)
+            vocab = resumed.vocab
+            encoded = encode(sentences, vocab, cache_dir=cache_dir)
+            try:
+                _check_same_corpus(resumed.corpus, encoded, checkpoint)
+            except BaseException:
+                encoded.close()
+                raise
+            logger.info("resuming from %s at epoch %d", checkpoint, resumed.state.epoch + 1)
+        else:
+            start = time.perf_counter()
+            vocab, encoded = scan(
+                sentences,
+                min_count=params["min_count"],
+                max_vocab_size=params["max_vocab_size"],
+                stop_words=params["stop_words"],
+                cache_dir=cache_dir,
+            )
+            release_free_memory()
+            logger.info(
+                "vocabulary: %d words from %d tokens (%d kept for training) in %.1f s",
+                len(vocab), encoded.raw_words, len(encoded), time.perf_counter() - start,
+            )  # fmt: skip
+        try:
+            if len(encoded) == 0:
+                raise CorpusError("no word of the corpus is in the vocabulary: nothing to train on")
+            return cls(model, params, vocab, encoded, resumed, checkpoint, checkpoint_interval)
+        except BaseException:
+            encoded.close()
+            raise
+
+    def close(self) -> None:
+        self.monitor.close()
+        self.encoded.close()
+
+    # --- checkpoints ---------------------------------------------------------------------------
+    def save(self, epoch: int, position: int) -> None:
+        """Write the checkpoint (rank 0 only): everything before ``position`` of ``epoch`` is trained."""
+        if self.checkpoint is None or not self.writes:
+            return
+        self.monitor.flush_curve()
+        self.state.epoch, self.state.position = epoch, position
+        setup = self.setup
+        ck = Checkpoint(
+            self.params, self.vocab, setup.input_vectors, setup.output_vectors, self.state, self.corpus_info
+        )
+        save_checkpoint(self.checkpoint, ck)
+        self.monitor.checkpoint_saved()
+        logger.info("checkpoint saved to %s (epoch %d, word %d)", self.checkpoint, epoch + 1, position)
+        if self.monitor.interrupted:
+            logger.warning("checkpoint saved to %s; run again with it to resume", self.checkpoint)
+
+    def _save_current(self, epoch: int, position: int) -> None:
+        self.backend.pull()
+        self.save(epoch, position)
+
+    # --- the epoch loop ------------------------------------------------------------------------
+    def train(self, callbacks: Sequence[EpochCallback]) -> None:
+        self._publish()
+        with deferred_interrupt(self.monitor):
+            self._epochs(callbacks)
+        self.monitor.close()
+        self.backend.pull()
+        self._publish()
+        self.model.wv_ = self.model._vectors(self.params)
+
+    def _publish(self) -> None:
+        """The model's fitted attributes, current as of now."""
+        model, state = self.model, self.state
+        model.vocab_, model.params_, model.corpus_info_ = self.vocab, self.params, self.corpus_info
+        model.input_vectors_, model.output_vectors_ = self.setup.input_vectors, self.setup.output_vectors
+        model.training_log_, model.loss_curve_ = state.training_log, state.loss_curve
+        model.loss_history_ = [entry["loss"] for entry in state.training_log]
+
+    def _epochs(self, callbacks: Sequence[EpochCallback]) -> None:
+        """Train, record, check, checkpoint, call back."""
+        params, state, backend, monitor = self.params, self.state, self.backend, self.monitor
+        for epoch in range(state.epoch, params["epochs"]):
+            start_position = state.position if epoch == state.epoch else 0
+            began = time.perf_counter()
+            result = backend.train_epoch(epoch, start_position, monitor)
+            seconds = time.perf_counter() - began
+            monitor.flush_curve()
+            if result.position < self.words_per_epoch:  # the engine stopped at a safe point on request
+                backend.pull()
+                self.save(epoch, result.position)
+                if monitor.interrupted:
+                    logger.warning("interrupted at epoch %d, word %d", epoch + 1, result.position)
+                    if self.checkpoint is None:
+                        logger.warning("no checkpoint was requested, so this run cannot be resumed")
+                    raise KeyboardInterrupt
+                return
+            if result.n_predictions == 0 and start_position == 0:
+                raise CorpusError(
+                    f"epoch {epoch + 1} made no training pairs: no sentence has two words left after "
+                    f"subsampling (sample={params['sample']}); use a lower sample or a larger corpus"
+                )
+            info = _epoch_record(epoch, result, seconds, self.encoded, start_position, self.words_per_epoch)
+            info["lr"] = self.setup.schedule.at((epoch + 1) * self.words_per_epoch)
+            state.training_log.append(info)
+            logger.info(
+                "epoch %d/%d: loss %.4f, %.0f words/s (%.0f effective), %.1f s",
+                epoch + 1, params["epochs"], info["loss"], info["words_per_second"],
+                info["effective_words_per_second"], seconds,
+            )  # fmt: skip
+            if not np.isfinite(info["loss"]):
+                raise TrainingError(
+                    f"training diverged in epoch {epoch + 1} (loss is {info['loss']}); "
+                    f"try a smaller lr than {params['lr']}"
+                )
+            backend.pull()
+            self._publish()
+            self.save(epoch + 1, 0)
+            if any(bool(callback(self.model, info)) for callback in callbacks):
+                logger.info("a callback stopped training after epoch %d", epoch + 1)
+                return

@@ -6,7 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..distributed import is_main_process, shutdown
+from .._dist_env import is_main_process, shutdown
+from ..engines import engine_names
 from ._common import positive_int, show_training_log
 
 FORMATS = ("native", "word2vec-binary", "word2vec-text")
@@ -95,7 +96,9 @@ def add_parser(subparsers) -> None:
     run_group.add_argument("--min-lr", type=_float, help="final learning rate (lr * 1e-4)")
     run_group.add_argument("--workers", type=positive_int, help="threads (all cores)")
     run_group.add_argument("--seed", type=int, default=1, help="random seed (1)")
-    run_group.add_argument("--backend", choices=("numba", "torch"), default="numba", help="(numba)")
+    run_group.add_argument(
+        "--backend", choices=engine_names(), default="numba", help="training engine (numba)"
+    )
     run_group.add_argument("--device", help="torch device, e.g. cuda, cuda:1, cpu (CUDA when present)")
     run_group.add_argument("--batch-size", type=positive_int, help="pairs per minibatch (softmax, torch)")
     run_group.add_argument(

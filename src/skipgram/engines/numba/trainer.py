@@ -15,11 +15,11 @@ import concurrent.futures
 import logging
 import time
 from collections.abc import Callable
+from importlib import import_module
 
 import numpy as np
 
-from . import _kernels
-from ._backend import EpochResult, TrainingHooks, TrainingSetup
+from ..base import EpochResult, TrainingHooks, TrainingSetup
 
 logger = logging.getLogger(__name__)
 
@@ -48,49 +48,44 @@ def plan_chunks(offsets: np.ndarray, batch_words: int) -> tuple[np.ndarray, np.n
     return word_bounds, sentence_bounds
 
 
+# The kernel for each objective: (architecture, loss, shared noise words) -> (module, function, calling
+# convention). ``None`` in the last place: the kernel is the same either way (only skip-gram with negative
+# sampling has a window-batched variant).
+_KERNELS = {
+    ("skipgram", "negative", True): ("kernels", "skipgram_negative_chunk", "negative"),
+    ("skipgram", "negative", False): ("kernels", "skipgram_negative_pairs_chunk", "negative"),
+    ("cbow", "negative", None): ("kernels", "cbow_negative_chunk", "negative"),
+    ("skipgram", "hierarchical", None): ("kernels_hs", "skipgram_hierarchical_chunk", "hierarchical"),
+    ("cbow", "hierarchical", None): ("kernels_hs", "cbow_hierarchical_chunk", "hierarchical"),
+    ("skipgram", "softmax", None): ("softmax", "softmax_chunk", "softmax"),
+}
+
+#: The (architecture, loss) pairs this engine trains.
+OBJECTIVES = frozenset((architecture, loss) for architecture, loss, _ in _KERNELS)
+
+
+def _kernel_for(setup: TrainingSetup) -> tuple[Callable, str]:
+    entry = _KERNELS.get((setup.architecture, setup.loss, bool(setup.shared_negatives)))
+    entry = entry or _KERNELS[(setup.architecture, setup.loss, None)]
+    module, name, convention = entry
+    return getattr(import_module(f"{__package__}.{module}"), name), convention
+
+
 def _chunk_function(setup: TrainingSetup) -> Callable[..., ChunkResult]:
     """The kernel for this objective, wrapped to take only what changes from chunk to chunk."""
     s = setup
+    kernel, convention = _kernel_for(s)
     w_in, w_out, keep = s.input_vectors, s.output_vectors, s.keep_prob
-    common = (s.window, s.shrink_windows)
-    if s.loss == "negative":
-        if s.architecture == "cbow":
-            kernel = _kernels.cbow_negative_chunk
-        elif s.extra.get("shared_negatives", True):
-            kernel = _kernels.skipgram_negative_chunk
-        else:
-            kernel = _kernels.skipgram_negative_pairs_chunk
-
-        def run(ids, bounds, lr_start, lr_end, epoch, chunk, buffer):
-            return kernel(
-                ids, bounds, w_in, w_out, keep, s.alias_prob, s.alias_index, s.window, s.negative,
-                s.shrink_windows, lr_start, lr_end, s.seed, epoch, chunk, buffer,
-            )  # fmt: skip
-
-        return run
-    if s.loss == "hierarchical":
-        from . import _kernels_hs
-
-        kernel = (
-            _kernels_hs.cbow_hierarchical_chunk
-            if s.architecture == "cbow"
-            else _kernels_hs.skipgram_hierarchical_chunk
-        )
-
-        def run(ids, bounds, lr_start, lr_end, epoch, chunk, buffer):
-            return kernel(
-                ids, bounds, w_in, w_out, keep, s.hs_codes, s.hs_points, s.hs_lengths, *common,
-                lr_start, lr_end, s.seed, epoch, chunk, buffer,
-            )  # fmt: skip
-
-        return run
-    from . import _softmax
+    if convention == "negative":
+        fixed = (w_in, w_out, keep, s.alias_prob, s.alias_index, s.window, s.negative, s.shrink_windows)
+    elif convention == "hierarchical":
+        fixed = (w_in, w_out, keep, s.hs_codes, s.hs_points, s.hs_lengths, s.window, s.shrink_windows)
+    else:
+        fixed = (w_in, w_out, keep, s.window, s.shrink_windows)
+    tail = (s.batch_size,) if convention == "softmax" else ()
 
     def run(ids, bounds, lr_start, lr_end, epoch, chunk, buffer):
-        return _softmax.softmax_chunk(
-            ids, bounds, w_in, w_out, keep, *common, lr_start, lr_end, s.seed, epoch, chunk,
-            s.batch_size, buffer,
-        )  # fmt: skip
+        return kernel(ids, bounds, *fixed, lr_start, lr_end, s.seed, epoch, chunk, *tail, buffer)
 
     return run
 
@@ -122,6 +117,13 @@ class NumbaBackend:
 
     def push(self) -> None:
         pass
+
+    def safe_positions(self) -> np.ndarray:
+        """The chunk boundaries: an epoch can stop and resume at any of them."""
+        return self.word_bounds
+
+    def parameters(self) -> list[np.ndarray]:
+        return [self.setup.input_vectors, self.setup.output_vectors]
 
     def _chunk_index(self, position: int) -> int:
         index = int(np.searchsorted(self.word_bounds, position, side="left"))
@@ -171,7 +173,7 @@ class NumbaBackend:
             try:
                 while chunk < self.n_chunks or in_flight:
                     while chunk < self.n_chunks and len(in_flight) < 2 * workers:
-                        if hooks.wants_safe_point() or hooks.should_stop():
+                        if hooks.wants_safe_point() or hooks.should_stop() or self._at_stop(chunk, hooks):
                             self._drain(in_flight, buffers, account, result)
                             if self._pause(epoch, chunk, hooks, result):
                                 return result
@@ -208,12 +210,16 @@ class NumbaBackend:
             self.last_position = result.position = int(self.word_bounds[chunk + 1])
         in_flight.clear()
 
+    def _at_stop(self, chunk: int, hooks: TrainingHooks) -> bool:
+        """True when chunk ``chunk`` starts at or after ``hooks.stop_at``."""
+        return hooks.stop_at is not None and int(self.word_bounds[chunk]) >= hooks.stop_at
+
     def _pause(self, epoch: int, chunk: int, hooks: TrainingHooks, result: EpochResult) -> bool:
         """At a chunk boundary with nothing in flight: offer a safe point; True means stop."""
         position = int(self.word_bounds[chunk])
         if hooks.wants_safe_point():
             hooks.on_safe_point(epoch, position)
-        if hooks.should_stop():
+        if hooks.should_stop() or self._at_stop(chunk, hooks):
             result.position = self.last_position = position
             return True
         return False

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels import (
+from .kernels import (
     add_to_rows,
     context_mean,
     negative_update,

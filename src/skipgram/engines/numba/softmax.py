@@ -26,10 +26,10 @@ import time
 import numpy as np
 from numba import njit
 
-from ._kernels import seed_state, subsample, window_contexts
-from .errors import ParameterError
+from ...errors import ParameterError
+from .kernels import seed_state, subsample, window_contexts
 
-__all__ = ["chunk_pairs", "softmax_chunk", "softmax_epoch_seconds_estimate"]
+__all__ = ["chunk_pairs", "softmax_chunk", "softmax_epoch_seconds_estimate", "softmax_pairs_estimate"]
 
 
 @njit(cache=True, nogil=True)
@@ -166,6 +166,12 @@ def _measure_rates() -> dict[str, float]:
         seconds_per_weight=t_upd / (v * d),
     )
     return _RATES
+
+
+def softmax_pairs_estimate(setup) -> int:
+    """Expected (centre, context) pairs per epoch: kept words times the mean window (both sides)."""
+    effective = float(np.dot(setup.counts, setup.keep_prob))
+    return int(effective * (setup.window + 1 if setup.shrink_windows else 2 * setup.window))
 
 
 def softmax_epoch_seconds_estimate(n_pairs: int, vocab_size: int, dim: int, batch_size: int = 1024) -> float:

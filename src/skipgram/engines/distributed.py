@@ -5,7 +5,7 @@
 Every rank reads the same corpus and builds the same vocabulary and tables;
 :class:`DistributedBackend` then gives each rank a contiguous range of sentences (nearly equal word
 counts, :class:`ShardView`) and trains it with a local engine (numba on CPU,
-:class:`~skipgram.torch_backend.TorchBackend` on a GPU).
+:class:`~skipgram.engines.pytorch.trainer.TorchBackend` on a GPU).
 
 Agreement (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory"): each epoch
 is cut into the same number R of rounds on every rank (about ``sync_words`` local words each);
@@ -33,103 +33,30 @@ import dataclasses
 import datetime
 import logging
 import os
-import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetup
-from .errors import TrainingError
+from .._dist_env import DEFAULT_TIMEOUT, _dist, init, is_distributed, local_rank
+from ..errors import TrainingError
+from .base import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetup
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_TIMEOUT = 120.0  # seconds a collective may wait for a peer
 DEFAULT_SYNC_WORDS = 1 << 20  # local corpus words between two averagings
 
 
-# ---------------------------------------------------------------------------------------- helpers
-def _dist():
-    try:
-        import torch.distributed as dist
-    except ModuleNotFoundError as exc:
-        raise ImportError("distributed training needs PyTorch: pip install 'skipgram[torch]'") from exc
-    return dist
+@dataclass(frozen=True)
+class DistributedOptions:
+    """Word2Vec parameters that only the distributed engine reads.
 
-
-def launched_by_torchrun() -> bool:
-    """True when the environment describes a multi-process launch (``WORLD_SIZE`` > 1)."""
-    return int(os.environ.get("WORLD_SIZE", "1")) > 1 and "RANK" in os.environ
-
-
-def is_distributed() -> bool:
-    """True when a process group of more than one rank is initialised.
-
-    A process group exists only if ``torch.distributed`` was imported, so this never imports torch
-    (a numba-only run would otherwise pay ~200 MB of resident memory just to ask).
+    sync_words
+        Local corpus words each rank trains between two synchronisations (a round).
     """
-    dist = sys.modules.get("torch.distributed")
-    if dist is None:
-        return False
-    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
 
-
-def rank() -> int:
-    """This process's rank (0 outside distributed training)."""
-    if is_distributed():
-        return _dist().get_rank()
-    return int(os.environ.get("RANK", "0")) if launched_by_torchrun() else 0
-
-
-def world_size() -> int:
-    if is_distributed():
-        return _dist().get_world_size()
-    return int(os.environ.get("WORLD_SIZE", "1")) if launched_by_torchrun() else 1
-
-
-def local_rank() -> int:
-    return int(os.environ.get("LOCAL_RANK", "0"))
-
-
-def is_main_process() -> bool:
-    """Only rank 0 writes outputs and checkpoints."""
-    return rank() == 0
-
-
-def barrier() -> None:
-    if is_distributed():
-        _dist().barrier()
-
-
-def init(device: str | None = None, *, timeout: float | None = None) -> bool:
-    """Join the process group described by the environment (``torchrun`` sets it).
-
-    gloo for CPU training, NCCL when ``device`` is CUDA (or unset and CUDA is present); each rank
-    then uses GPU ``LOCAL_RANK``. Returns True when this process is now part of a group of more
-    than one rank; does nothing outside a multi-process launch. ``timeout`` (default
-    ``SKIPGRAM_DIST_TIMEOUT`` or 120 s) bounds every collective.
-    """
-    if not launched_by_torchrun():
-        return False
-    dist = _dist()
-    if dist.is_initialized():
-        return dist.get_world_size() > 1
-    import torch
-
-    timeout = float(timeout or os.environ.get("SKIPGRAM_DIST_TIMEOUT", DEFAULT_TIMEOUT))
-    use_cuda = (device or "").startswith("cuda") or (device is None and torch.cuda.is_available())
-    if use_cuda:
-        torch.cuda.set_device(local_rank())
-    backend = "nccl" if use_cuda else "gloo"
-    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout))
-    logger.info(
-        "rank %d of %d joined the %s process group (timeout %.0f s)",
-        dist.get_rank(),
-        dist.get_world_size(),
-        backend,
-        timeout,
-    )
-    return dist.get_world_size() > 1
+    sync_words: int = DEFAULT_SYNC_WORDS
 
 
 def device_for_rank(device: str | None) -> str | None:
@@ -137,15 +64,6 @@ def device_for_rank(device: str | None) -> str | None:
     if device in (None, "cuda") and is_distributed() and _dist().get_backend() == "nccl":
         return f"cuda:{local_rank()}"
     return device
-
-
-def shutdown() -> None:
-    """Leave the process group (safe to call when none is initialised; never imports torch)."""
-    dist = sys.modules.get("torch.distributed")
-    if dist is None:
-        return
-    if dist.is_available() and dist.is_initialized():
-        dist.destroy_process_group()
 
 
 # ---------------------------------------------------------------------------------------- shards
@@ -165,7 +83,7 @@ class ShardView:
         if stop == start:
             self.offsets = np.zeros(1, dtype=np.int64)
         total = max(1, len(corpus))
-        self.raw_words = round(getattr(corpus, "raw_words", total) * (stop - start) / total)
+        self.raw_words = round(corpus.raw_words * (stop - start) / total)
         self.start, self.stop = start, stop
 
     def __len__(self) -> int:
@@ -179,9 +97,7 @@ class ShardView:
         """``ids[start:stop]`` of the shard as an in-memory int32 array."""
         if not 0 <= start <= stop <= len(self):
             raise IndexError(f"slice [{start}, {stop}) is outside the shard of {len(self)} ids")
-        if hasattr(self._corpus, "slice"):
-            return np.asarray(self._corpus.slice(self.start + start, self.start + stop))
-        return np.array(self.ids[start:stop], dtype=np.int32)
+        return np.asarray(self._corpus.slice(self.start + start, self.start + stop))
 
 
 def shard_bounds(offsets: np.ndarray, n_words: int, parts: int) -> list[tuple[int, int]]:
@@ -227,8 +143,8 @@ class DistributedBackend:
     inner_backend_factory
         ``factory(setup) -> Backend`` for the local engine (``NumbaBackend``, ``TorchBackend``).
     setup
-        The full run's setup (the same on every rank). ``setup.extra["sync_words"]``: local words
-        per round (default 2**20).
+        The full run's setup (the same on every rank); ``setup.distributed`` holds the
+        :class:`DistributedOptions`.
     """
 
     def __init__(self, inner_backend_factory: Callable[[TrainingSetup], object], setup: TrainingSetup):
@@ -248,7 +164,10 @@ class DistributedBackend:
         self.bounds = shard_bounds(np.asarray(corpus.offsets), self.n_words, self.world)
         start, stop = self.bounds[self.rank]
         self.shard = ShardView(corpus, start, stop)
-        sync_words = int((setup.extra or {}).get("sync_words", DEFAULT_SYNC_WORDS))
+        options = (
+            setup.distributed if isinstance(setup.distributed, DistributedOptions) else DistributedOptions()
+        )
+        sync_words = int(options.sync_words)
         smallest = max(1, min(b - a for a, b in self.bounds))
         self.rounds = max(1, round(smallest / max(1, sync_words)))
         share = len(self.shard) / max(1, self.n_words)
@@ -282,8 +201,7 @@ class DistributedBackend:
         the engine's chunk boundaries when it has them (``word_bounds``, NumbaBackend), else a
         sentence start (TorchBackend ends a block there).
         """
-        stops = getattr(self.inner, "word_bounds", None)
-        stops = np.asarray(stops if stops is not None else self.shard.offsets, dtype=np.int64)
+        stops = np.asarray(self.inner.safe_positions(), dtype=np.int64)
         n = len(self.shard)
         row = np.zeros(self.rounds + 1, dtype=np.int64)
         for r in range(1, self.rounds):
@@ -310,17 +228,10 @@ class DistributedBackend:
         return self.rounds
 
     # ------------------------------------------------------------------ collectives
-    def _tensors(self):
-        inner = self.inner
-        model = getattr(inner, "model", None)
-        if model is not None and not getattr(inner, "_shared_memory", True):
-            return [model.in_embed.weight.data, model.out_embed.weight.data], False
-        inner.pull()
+    def _tensors(self) -> list:
+        """The engine's live W and W' as torch tensors (NumPy arrays wrapped without a copy)."""
         t = self._torch
-        return [
-            t.from_numpy(self.setup.input_vectors),
-            t.from_numpy(self.setup.output_vectors),
-        ], True
+        return [p if isinstance(p, t.Tensor) else t.from_numpy(p) for p in self.inner.parameters()]
 
     def _collective(self, what: str, fn):
         try:
@@ -380,15 +291,13 @@ class DistributedBackend:
         t0 = time.perf_counter()
         self._round_counter += 1
         self._heartbeat()
-        tensors, via_host = self._tensors()
+        tensors = self._tensors()
         packed = self._torch.tensor(counters, dtype=self._torch.float64, device=tensors[0].device)
         op = self.dist.ReduceOp.SUM
         self._collective("the counters all-reduce", lambda: self.dist.all_reduce(packed, op))
         for tensor in tensors:
             self._collective("the parameter all-reduce", lambda x=tensor: self.dist.all_reduce(x, op))
             tensor.div_(self.world)
-        if via_host:
-            self.inner.push()
         self.sync_seconds += time.perf_counter() - t0
         return packed.cpu().numpy()
 
@@ -430,6 +339,13 @@ class DistributedBackend:
 
     def pull(self) -> None:
         self.inner.pull()
+
+    def safe_positions(self) -> np.ndarray:
+        """The epoch positions after each round (every rank stops at its round boundary)."""
+        return np.array([self.global_position(r) for r in range(self.rounds + 1)], dtype=np.int64)
+
+    def parameters(self) -> list:
+        return self.inner.parameters()
 
     def push(self) -> None:
         """The model changed the arrays (resume): rank 0's copy wins, then the engine reloads."""

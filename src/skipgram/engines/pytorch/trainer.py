@@ -1,20 +1,18 @@
-"""The PyTorch training backend (``backend="torch"``): GPU when present, CPU otherwise.
+"""The PyTorch engine (``backend="torch"``): GPU when present, CPU otherwise.
 
-It shares everything but the training step with the numba path: ``Word2Vec.fit`` builds the
-:class:`~skipgram._backend.TrainingSetup` (vocabulary, encoded corpus, keep probabilities, alias
+It shares everything but the training step with the numba engine: ``Word2Vec.fit`` builds the
+:class:`~skipgram.engines.base.TrainingSetup` (vocabulary, encoded corpus, keep probabilities, alias
 noise table, learning-rate schedule) and this module trains one epoch at a time.
 
-Pipeline, per block of about ``block_words`` corpus words (cut at a sentence start), all on the
-device
+Pipeline, per block of about ``block_words`` corpus words (cut at a sentence start), all on the device
 and vectorised (a Python loop only over the ``2·window`` offsets, never over words or pairs):
 
 1. ids and a sentence id per position (from ``corpus.offsets``);
 2. subsampling: keep position i when ``rand < keep_prob[id_i]``, then compact (as word2vec.c, the
    window spans the kept words);
 3. reduced window ``b_i ~ U{1..window}`` per centre (``shrink_windows``), pairs ``(i, i±d)`` for
-   ``1 ≤ d ≤ b_i`` inside one sentence;
-4. shuffle the block's pairs, cut into minibatches of ``batch_size`` predictions, and take one SGD
-step
+   ``1 ≤ d ≤ b_i`` inside one sentence; with ``shared_negatives``, k noise words per centre;
+4. shuffle the block's pairs, cut into minibatches of ``batch_size`` predictions, and take one SGD step
    each (:meth:`SkipGramModel.sgd_step`) at the linearly decaying learning rate.
 
 Randomness comes from a ``torch.Generator`` seeded by ``(seed, epoch, block start)``: two runs with
@@ -29,24 +27,21 @@ import time
 
 import numpy as np
 
-from ._backend import EpochResult, TrainingHooks, TrainingSetup
-from .errors import ParameterError, TrainingError
-
-TORCH_MISSING = "the torch backend needs PyTorch: pip install 'skipgram[torch]'"
+from ...errors import ParameterError, TrainingError
+from ..base import EpochResult, TrainingHooks, TrainingSetup
+from .spec import TORCH_MISSING, TorchOptions
 
 try:
     import torch
 except ModuleNotFoundError as exc:  # pragma: no cover - exercised only where torch is absent
     raise ImportError(TORCH_MISSING) from exc
 
-from .torch_model import SkipGramModel, sample_noise, softmax_chunk_rows  # noqa: E402
+from .model import SkipGramModel, sample_noise, softmax_chunk_rows
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 4096  # predictions per minibatch when the setup leaves it to the backend
 DEFAULT_BLOCK_WORDS = {"cuda": 1 << 21, "cpu": 1 << 18}  # corpus words per pair-generation block
-SHARED_POOL = 256
-DEFAULT_ROW_CAP = None  # opt-in cap on summed updates per row per minibatch (SkipGramModel.sgd_step)
 
 
 def resolve_device(requested: str | None) -> torch.device:
@@ -113,23 +108,27 @@ def reduced_windows(n: int, window: int, shrink: bool, generator, device) -> tor
 
 
 def skipgram_pairs(ids, sid, b, window: int):
-    """(centre, context) ids for every ``(i, i±d)``, ``1 ≤ d ≤ b_i``, in one sentence.
+    """``(centres, contexts, owners)`` for every pair ``(i, i±d)``, ``1 ≤ d ≤ b_i``, in one sentence.
 
-    Ordered by offset, not shuffled. ``ids``, ``sid``, ``b``: the kept positions' ids, sentence ids
-    and reduced windows.
+    ``centres[p]`` is the id of the word whose window made pair p, ``contexts[p]`` the other word's id,
+    and ``owners[p]`` the centre's index among the kept positions (so a window's pairs can share noise
+    words). Ordered by offset, not shuffled. ``ids``, ``sid``, ``b``: the kept positions' ids, sentence
+    ids and reduced windows.
     """
-    centers, contexts = [], []
+    centres, contexts, owners = [], [], []
     n = ids.shape[0]
+    pos = torch.arange(n, device=ids.device)
     for d in range(1, min(window, n - 1) + 1):
         same = sid[d:] == sid[:-d]  # positions i and i + d share a sentence
         right = same & (b[:-d] >= d)  # centre i, context i + d
         left = same & (b[d:] >= d)  # centre i + d, context i
-        centers += [ids[:-d][right], ids[d:][left]]
+        centres += [ids[:-d][right], ids[d:][left]]
         contexts += [ids[d:][right], ids[:-d][left]]
-    if not centers:
+        owners += [pos[:-d][right], pos[d:][left]]
+    if not centres:
         empty = ids.new_zeros(0)
-        return empty, empty
-    return torch.cat(centers), torch.cat(contexts)
+        return empty, empty, empty
+    return torch.cat(centres), torch.cat(contexts), torch.cat(owners)
 
 
 def cbow_windows(ids, sid, b, window: int):
@@ -149,46 +148,48 @@ def cbow_windows(ids, sid, b, window: int):
 
 
 class TorchBackend:
-    """Backend protocol implementation on PyTorch (see :mod:`skipgram._backend`).
+    """The Backend protocol on PyTorch (see :mod:`skipgram.engines.base`); options: :class:`TorchOptions`.
 
-    Options read from ``setup.extra``: ``negatives`` (``"per_pair"``, the default, or ``"shared"``:
-    one pool of ``shared_pool`` noise words per minibatch), ``block_words``, ``precision``
-    (``"float32"`` or ``"bf16"``: bf16 autocast of the full-softmax logits, CUDA only).
+    Negative sampling follows the numba engine: a context word's row of W predicts the centre's row of W'
+    and, with ``shared_negatives`` (the default), the k noise words drawn for a window serve all of its
+    pairs; otherwise each pair draws its own. The full softmax follows the seed notes: the centre's row
+    of W predicts the context word over the whole vocabulary.
     """
 
     def __init__(self, setup: TrainingSetup):
-        if setup.loss not in ("negative", "softmax"):
-            raise ParameterError(
-                f"loss={setup.loss!r} is available only with backend='numba'; the torch backend "
-                "trains loss='negative' and loss='softmax'."
-            )
-        if setup.architecture not in ("skipgram", "cbow"):
-            raise ParameterError(f"unknown architecture {setup.architecture!r}")
         self.setup = setup
         self.device = resolve_device(setup.device)
-        extra = setup.extra or {}
-        self.negatives_mode = extra.get("negatives", "per_pair")
-        if self.negatives_mode not in ("per_pair", "shared"):
-            raise ParameterError("extra['negatives'] must be 'per_pair' or 'shared'")
-        self.shared_pool = int(extra.get("shared_pool", SHARED_POOL))
-        self.block_words = int(extra.get("block_words", DEFAULT_BLOCK_WORDS[self.device.type]))
-        precision = extra.get("precision", "float32")
-        self.autocast_dtype = torch.bfloat16 if precision == "bf16" and self.device.type == "cuda" else None
+        options = setup.options if isinstance(setup.options, TorchOptions) else TorchOptions()
+        self.block_words = int(options.block_words or DEFAULT_BLOCK_WORDS[self.device.type])
+        self.autocast_dtype = self._autocast(options.precision)
         self.batch_size = int(setup.batch_size or DEFAULT_BATCH_SIZE)
-        cap = extra.get("row_cap", DEFAULT_ROW_CAP)
-        self.row_cap = None if cap is None else float(cap)
+        self.row_cap = None if options.row_cap is None else float(options.row_cap)
         if self.device.type == "cpu" and setup.workers:
             torch.set_num_threads(max(1, int(setup.workers)))
         self.timings = {"batching": 0.0, "step": 0.0}
         self._tables()
         self.push()
         logger.info(
-            "torch backend on %s: batch_size=%d, block_words=%d, negatives=%s",
+            "torch backend on %s: batch_size=%d, block_words=%d, %s noise words",
             self.device,
             self.batch_size,
             self.block_words,
-            self.negatives_mode,
+            "per-window" if setup.shared_negatives else "per-pair",
         )
+
+    def _autocast(self, precision: str):
+        if precision == "float32":
+            return None
+        if precision != "bf16":
+            raise ParameterError(f"The 'precision' parameter must be 'float32' or 'bf16'; got {precision!r}.")
+        if self.setup.loss != "softmax":
+            raise ParameterError(
+                "precision='bf16' changes only the full softmax's logits; negative sampling trains in "
+                "float32 (use precision='float32' or loss='softmax')"
+            )
+        if self.device.type != "cuda":
+            raise ParameterError(f"precision='bf16' needs a CUDA device; this run is on {self.device}")
+        return torch.bfloat16
 
     # ------------------------------------------------------------------------------------ setup
     def _tables(self) -> None:
@@ -216,6 +217,13 @@ class TorchBackend:
         np.copyto(self.setup.input_vectors, self.model.in_embed.weight.detach().cpu().numpy())
         np.copyto(self.setup.output_vectors, self.model.out_embed.weight.detach().cpu().numpy())
 
+    def safe_positions(self) -> np.ndarray:
+        """Sentence starts: a block can begin at any of them and replays the same random numbers."""
+        return np.asarray(self.setup.corpus.offsets, dtype=np.int64)
+
+    def parameters(self) -> list[torch.Tensor]:
+        return [self.model.in_embed.weight.data, self.model.out_embed.weight.data]
+
     # ------------------------------------------------------------------------------------ training
     def train_epoch(self, epoch: int, start: int, hooks: TrainingHooks) -> EpochResult:
         corpus = self.setup.corpus
@@ -224,9 +232,9 @@ class TorchBackend:
         result = EpochResult(position=start)
         position = start
         while position < n_words and not hooks.should_stop():
-            # A distributed round asks the engine to stop at its end: make a block end there.
-            limit = getattr(hooks, "stop_at", None)
-            end = block_end(offsets, position, n_words, self.block_words, limit)
+            if hooks.stop_at is not None and position >= hooks.stop_at:
+                break
+            end = block_end(offsets, position, n_words, self.block_words, hooks.stop_at)
             block = self._train_block(epoch, position, end, n_words, corpus, offsets)
             result.add(block)
             hooks.on_progress(block.words, block.effective_words, block.loss_sum, block.n_predictions)
@@ -251,17 +259,23 @@ class TorchBackend:
         gen = torch.Generator(device=dev)
         gen.manual_seed(block_seed(s.seed, epoch, start))
 
-        words = corpus.slice(start, stop) if hasattr(corpus, "slice") else corpus.ids[start:stop]
-        ids = torch.as_tensor(np.asarray(words), device=dev).long()
+        ids = torch.as_tensor(corpus.slice(start, stop), device=dev).long()
         sid = sentence_ids(offsets, start, stop, dev)
         ids, sid = subsample(ids, sid, self.keep_prob, gen)
         n_kept = int(ids.shape[0])
         b = reduced_windows(n_kept, s.window, s.shrink_windows, gen, dev)
+        owners = window_noise = None
         if s.architecture == "cbow":
             targets, ctx_ids, ctx_mask = cbow_windows(ids, sid, b, s.window)
-            centers = None
+            inputs = None
         else:
-            centers, targets = skipgram_pairs(ids, sid, b, s.window)
+            centres, contexts, owners = skipgram_pairs(ids, sid, b, s.window)
+            if s.loss == "softmax":  # the seed notes' order: the centre predicts its context
+                inputs, targets = centres, contexts
+            else:  # the C tool's order: the context predicts the centre, as in the numba engine
+                inputs, targets = contexts, centres
+                if s.shared_negatives:
+                    window_noise = sample_noise(self.alias_prob, self.alias_index, (n_kept, s.negative), gen)
             ctx_ids = ctx_mask = None
         n_pred = int(targets.shape[0])
         order = torch.randperm(n_pred, device=dev, generator=gen)
@@ -282,20 +296,17 @@ class TorchBackend:
             lr = s.schedule.at(base + span * j / n_batches)
             tgt = targets[sel]
             negatives = None
-            scale = 1.0
             if s.loss == "negative":
-                if self.negatives_mode == "shared":
-                    negatives = sample_noise(self.alias_prob, self.alias_index, (self.shared_pool,), gen)
-                    scale = k / self.shared_pool
+                if window_noise is not None:  # the noise words of each pair's window
+                    negatives = window_noise[owners[sel]]
                 else:
                     negatives = sample_noise(self.alias_prob, self.alias_index, (sel.numel(), k), gen)
             loss = self.model.sgd_step(
-                None if centers is None else centers[sel],
+                None if inputs is None else inputs[sel],
                 tgt,
                 negatives,
                 lr,
                 loss=s.loss,
-                shared_scale=scale,
                 context_ids=None if ctx_ids is None else ctx_ids[sel],
                 context_mask=None if ctx_mask is None else ctx_mask[sel],
                 softmax_chunk=softmax_chunk,

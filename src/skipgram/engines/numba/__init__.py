@@ -1,0 +1,1 @@
+"""The numba engine: lock-free threads over chunks of sentences, one ``nogil`` kernel call per chunk."""

@@ -1,0 +1,1 @@
+"""The PyTorch engine: shuffled minibatches of pairs through two embedding matrices (GPU, or CPU)."""
