@@ -13,7 +13,8 @@ min_count 5, dim 100, 5 epochs, seed 1):
 3. ``backend="numba"`` with every core (``os.cpu_count()`` threads): the same;
 4. ``backend="torch"`` on the GPU: the same (its time is one number: it has no kernel/host split);
 5. numba's CPU scaling: one epoch of the first ``--scaling-words`` words at 1, 2, 4, 8, 16 threads;
-6. the cuda engine's block size: one epoch at 32, 64 and 128 threads per block.
+6. the full softmax on the torch engine (GPU): one epoch of those words, speed only;
+7. the cuda engine's block size: one epoch at 32, 64 and 128 threads per block.
 
 words/s = raw corpus tokens (out-of-vocabulary ones included, the C tool's and gensim's measure) ×
 epochs / training seconds. A stage that would not finish inside ``--budget`` seconds (from the script's
@@ -53,33 +54,10 @@ def elapsed() -> float:
 
 
 # ----------------------------------------------------------------------------------------- plumbing
-def make_setup(params, vocab, corpus):
-    """The engines' TrainingSetup, built the way Word2Vec.fit builds it."""
-    try:
-        from skipgram._setup import make_setup as build
-    except ImportError:  # before the engines contract
-        from skipgram import Word2Vec
-
-        return Word2Vec()._make_setup(params, vocab, corpus, None)
-    return build(params, vocab, corpus)
-
-
-def make_backend(setup, name):
-    try:
-        from skipgram.engines import make_backend as build
-    except ImportError:  # before the engines contract
-        if name == "cuda":
-            from skipgram.engines.cuda.trainer import CudaBackend
-
-            return CudaBackend(setup)
-        from skipgram.backends import make_backend as build
-    return build(setup, name)
-
-
 def resolved_params(**kw):
-    from skipgram import Word2Vec
+    from skipgram._params import resolve_params
 
-    return Word2Vec(progress=False, seed=1, **kw)._resolved_params()
+    return resolve_params({"progress": False, "seed": 1, **kw})
 
 
 def evaluate(vocab, vectors, questions, wordsim) -> dict:
@@ -102,7 +80,9 @@ def evaluate(vocab, vectors, questions, wordsim) -> dict:
 
 def train(engine, vocab, corpus, *, epochs, options=None, **params) -> tuple[dict, object]:
     """Train ``epochs`` epochs with ``engine``; per-epoch seconds and words/s, engine timings."""
-    from skipgram._backend import TrainingHooks
+    from skipgram._setup import make_setup
+    from skipgram.engines import make_backend
+    from skipgram.engines.base import TrainingHooks
 
     p = resolved_params(backend=engine, epochs=epochs, **params)
     setup = make_setup(p, vocab, corpus)
@@ -142,7 +122,7 @@ def prefix(corpus, n_words):
     k = max(1, int(np.searchsorted(offsets, n_words, side="left")))
     k = min(k, len(offsets) - 1)
     ids = corpus.slice(0, int(offsets[k]))
-    raw = int(round(corpus.raw_words * len(ids) / max(1, len(corpus))))
+    raw = round(corpus.raw_words * len(ids) / max(1, len(corpus)))
     return EncodedCorpus(ids, offsets[: k + 1].copy(), raw_words=raw)
 
 
@@ -201,6 +181,7 @@ def _fmt(value, spec="{:,.0f}") -> str:
 
 def markdown(results: dict) -> str:
     env = results.get("environment", {})
+    corpus = results.get("corpus", {})
     lines = [
         "# GPU check: cuda and torch engines vs numba on one machine",
         "",
@@ -208,11 +189,12 @@ def markdown(results: dict) -> str:
         f"{env.get('cuda_engine_available')}; simulator: {env.get('cudasim')}; quick: {env.get('quick')}",
         f"- versions: python {env.get('python')}, numpy {env.get('numpy')}, numba {env.get('numba')}, "
         f"numba-cuda {env.get('numba_cuda')}, torch {env.get('torch')}",
-        f"- corpus: {results.get('corpus', {}).get('path')}: {_fmt(results.get('corpus', {}).get('raw_words'))}"
-        f" raw tokens, {_fmt(results.get('corpus', {}).get('vocab'))} words; params {results.get('params')}",
+        f"- corpus: {corpus.get('path')}: {_fmt(corpus.get('raw_words'))} raw tokens, "
+        f"{_fmt(corpus.get('vocab'))} words; params {results.get('params')}",
         f"- sm_90 kernel: {results.get('compile')}",
         "",
-        "| run | epochs | train s | raw words/s | in launches s | host s | analogy % | Δ vs numba | WordSim ρ |",
+        "| run | epochs | train s | raw words/s | in launches s | host s | analogy % | Δ vs numba "
+        "| WordSim ρ |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     base = results.get("runs", {}).get("numba", {}).get("quality", {}).get("analogy_percent")
@@ -226,9 +208,11 @@ def markdown(results: dict) -> str:
         lines.append(
             f"| {name} | {run['epochs']} | {run['train_seconds']:.2f} | {_fmt(run['raw_words_per_second'])} "
             f"| {_fmt(run.get('kernel_seconds'), '{:.2f}')} | {_fmt(run.get('host_seconds'), '{:.3f}')} "
-            f"| {_fmt(a, '{:.1f}')} | {_fmt(delta, '{:+.1f}')} | {_fmt(q.get('wordsim_spearman'), '{:.3f}')} |"
+            f"| {_fmt(a, '{:.1f}')} | {_fmt(delta, '{:+.1f}')} "
+            f"| {_fmt(q.get('wordsim_spearman'), '{:.3f}')} |"
         )
-    lines += ["", f"Total script time {results.get('elapsed_seconds', 0):.0f} s. Command: `{results.get('command')}`", ""]
+    total = results.get("elapsed_seconds", 0)
+    lines += ["", f"Total script time {total:.0f} s. Command: `{results.get('command')}`", ""]
     return "\n".join(lines)
 
 
@@ -292,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(name, results["runs"][name], flush=True)
         write(outdir, results)
 
-    cuda_options = CudaOptions(threads_per_block=8, pieces_per_launch=4) if quick else None
+    cuda_options = CudaOptions(threads_per_block=4, pieces_per_launch=4) if quick else None
     if gpu_ok:
         stage("cuda", 90, lambda: train("cuda", vocab, corpus, epochs=epochs, options=cuda_options, **params))
     else:
@@ -304,6 +288,11 @@ def main(argv: list[str] | None = None) -> int:
     for workers in [w for w in (1, 2, 4, 8, 16) if w <= cpus][: 2 if quick else 5]:
         stage(f"numba scaling {workers}t", per_thread + 2 * 2_000_000 / 1e6 / workers,
               lambda w=workers: train("numba", vocab, small, epochs=1, workers=w, **params),
+              quality=False)  # fmt: skip
+    if torch_device == "cuda" or quick:  # the full softmax is the torch engine's: one timed epoch
+        stage(f"torch softmax ({torch_device}), first {len(small):,} words", 40,
+              lambda: train("torch", vocab, small, epochs=1, device=torch_device, loss="softmax",
+                            allow_slow_softmax=True, **params),
               quality=False)  # fmt: skip
     if gpu_ok:
         for threads in (4,) if quick else (32, 64, 128):

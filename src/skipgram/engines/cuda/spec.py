@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...errors import ParameterError
+from ..base import Capabilities, EngineSpec
 
 NUMBA_CUDA_MISSING = "the cuda engine needs numba-cuda: pip install 'skipgram[cuda]'"
 
@@ -74,21 +75,14 @@ def _load() -> type:
     return CudaBackend
 
 
-def _spec():
-    from ..base import Capabilities, EngineSpec
-
-    return EngineSpec(
-        name="cuda",
-        summary="custom CUDA kernel (numba-cuda): skip-gram with negative sampling on one GPU per process",
-        capabilities=Capabilities(
-            objectives=frozenset({("skipgram", "negative")}),
-            default_batch_size=None,
-            supports_lock_factor=False,
-        ),
-        load=_load,
-        options=CudaOptions,
-        available=available,
-    )
-
-
-SPEC = _spec()
+SPEC = EngineSpec(
+    name="cuda",
+    summary="a custom CUDA kernel (numba-cuda): skip-gram with negative sampling, one GPU per process",
+    capabilities=Capabilities(
+        objectives=frozenset({("skipgram", "negative")}),
+        default_batch_size=None,
+    ),
+    load=_load,
+    options=CudaOptions,
+    available=available,
+)

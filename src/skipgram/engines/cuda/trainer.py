@@ -21,13 +21,9 @@ import time
 import numpy as np
 
 from ...errors import ParameterError, TrainingError
+from ..base import EpochResult, TrainingHooks, TrainingSetup
 from .sampling import launch_bounds, plan_pieces
 from .spec import CudaOptions
-
-try:  # the engines contract (after the move); the pre-move module otherwise
-    from ..base import EpochResult, TrainingHooks, TrainingSetup
-except ImportError:  # pragma: no cover - only before the contract lands
-    from ..._backend import EpochResult, TrainingHooks, TrainingSetup
 
 logger = logging.getLogger(__name__)
 
@@ -58,13 +54,19 @@ class CudaBackend:
                 f"the cuda engine trains architecture='skipgram' with loss='negative' only; got "
                 f"architecture={setup.architecture!r}, loss={setup.loss!r} (use backend='numba')"
             )
-        if not getattr(setup, "shared_negatives", True):
+        if not setup.shared_negatives:
             raise ParameterError(
                 "the cuda engine draws one set of noise words per window (shared_negatives=True); "
                 "use backend='numba' for per-pair noise words"
             )
         self.setup = setup
-        self.options = getattr(setup, "options", None) or CudaOptions()
+        # pull() copies into these arrays: make sure they are writeable, C-ordered float32 (a resumed
+        # checkpoint's may be read-only maps).
+        for name in ("input_vectors", "output_vectors"):
+            array = getattr(setup, name)
+            if not (array.dtype == np.float32 and array.flags.c_contiguous and array.flags.writeable):
+                setattr(setup, name, np.array(array, dtype=np.float32, order="C"))
+        self.options = setup.options or CudaOptions()
         opts = self.options
         self._cuda = cuda
         gpu = select_gpu(setup.device)
@@ -144,15 +146,13 @@ class CudaBackend:
         if index >= len(self._launch_word) or self._launch_word[index] != start:
             raise ValueError(f"position {start} is not a launch boundary of the cuda engine")
         result = EpochResult(position=start)
-        stop_at = getattr(hooks, "stop_at", None)
+        stop_at = hooks.stop_at
         for launch in range(index, len(self.launches) - 1):
             position = int(self._launch_word[launch])
-            if stop_at is not None and position >= stop_at and position > start:
-                return result
             if hooks.wants_safe_point():
                 self.pull()
                 hooks.on_safe_point(epoch, position)
-            if hooks.should_stop():
+            if hooks.should_stop() or (stop_at is not None and position >= stop_at):
                 return result
             first, last = int(self.launches[launch]), int(self.launches[launch + 1])
             loss, n_pred, n_eff = self._launch(first, last, epoch)
