@@ -27,6 +27,7 @@ __all__ = ["engine_names", "get_engine", "make_backend", "register", "unsupporte
 _BUILTIN = (
     "skipgram.engines.numba.spec",
     "skipgram.engines.pytorch.spec",
+    "skipgram.engines.cuda.spec",
 )
 
 _REGISTRY: dict[str, EngineSpec] = {}
