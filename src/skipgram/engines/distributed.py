@@ -46,7 +46,6 @@ from .._dist_env import DEFAULT_TIMEOUT, _dist, init, is_distributed, local_rank
 from .._validation import Interval, Options, validate_params
 from ..errors import TrainingError
 from .base import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetup
-from .delta_sync import DeltaSync
 
 logger = logging.getLogger(__name__)
 
@@ -356,7 +355,9 @@ class DistributedBackend:
             if tensor.data_ptr() != array.ctypes.data:
                 np.copyto(array, tensor.numpy())
 
-    def _make_sync(self) -> DeltaSync:
+    def _make_sync(self):
+        from .delta_sync import DeltaSync  # torch inside: a numba-only run never imports this module
+
         o = self.options
         hierarchical = self.setup.loss == "hierarchical"
         return DeltaSync(
