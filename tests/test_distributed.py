@@ -299,3 +299,75 @@ def test_a_dead_or_hung_rank_stops_the_other_with_a_clear_error(worker, tmp_path
     if mode == "hang":
         assert error["time"] - died > timeout - 1  # it waited for the timeout, not less
     assert not (out / "W0.npy").exists()
+
+
+# ---------------------------------------------------------------------------------- combination rule
+def play_ranks(rule, precision="fp32", world=3, seed=0):
+    """``world`` DeltaSyncs in one process; each rank moves a random subset of rows; one full combine."""
+    from skipgram.engines.delta_sync import DeltaSync
+
+    rng = np.random.default_rng(seed)
+    base = rng.standard_normal((50, 4)).astype(np.float32)
+    ranks = [DeltaSync([torch.from_numpy(base.copy())], world, combine=rule, precision=precision)]
+    ranks += [DeltaSync([torch.from_numpy(base.copy())], world, combine=rule, precision=precision)
+              for _ in range(world - 1)]  # fmt: skip
+    moves = []
+    for r in ranks:
+        moved = rng.random(50) < 0.4
+        change = rng.standard_normal((50, 4)).astype(np.float32) * moved[:, None]
+        r.tensors[0].add_(torch.from_numpy(change))
+        moves.append(change)
+    for group in ranks[0].plan(0, full=True):
+        total = sum(r.pack(group) for r in ranks)
+        for r in ranks:
+            r.unpack(group, total.clone())
+    return base, np.stack(moves), [r.tensors[0].numpy() for r in ranks]
+
+
+@pytest.mark.parametrize("rule", ["touched", "sum", "average"])
+def test_combination_rules_match_a_numpy_reference(rule):
+    base, moves, results = play_ranks(rule)
+    touched = (moves != 0).any(axis=2).sum(axis=0)
+    total = moves.sum(axis=0)
+    expected = {
+        "touched": base + total / np.maximum(touched, 1)[:, None],
+        "sum": base + total,
+        "average": base + total / len(moves),
+    }[rule]
+    for result in results:  # every rank ends with the same matrix
+        np.testing.assert_allclose(result, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_a_bf16_wire_rounds_the_changes_only():
+    _, moves, results = play_ranks("touched", precision="bf16")
+    _, _, exact = play_ranks("touched", precision="fp32")
+    np.testing.assert_array_equal(results[0], results[1])  # identical on every rank
+    error = np.abs(results[0] - exact[0]).max()
+    assert 0 < error < 0.02 * np.abs(moves).max()
+
+
+def test_the_tiers_cover_every_row_within_tail_rounds():
+    from skipgram.engines.delta_sync import DeltaSync
+
+    sync = DeltaSync([torch.zeros(103, 2), torch.zeros(102, 2)], 2, hot_rows=10, tail_rounds=4,
+                     reversed_rows=[False, True])  # fmt: skip
+    seen = [np.zeros(103, int), np.zeros(102, int)]
+    for r in range(4):
+        ranges = sync.ranges(r, full=False)
+        for i, a, z in ranges:
+            seen[i][a:z] += 1
+        assert any(i == 0 and a == 0 and z >= 10 for i, a, z in ranges)  # hot rows every round
+        assert any(i == 1 and a <= 92 and z == 102 for i, a, z in ranges)  # (reversed order)
+    assert (seen[0][:10] == 4).all() and (seen[0][10:] == 1).all()  # the tail once in 4 rounds
+    assert (seen[1][92:] == 4).all() and (seen[1][:92] == 1).all()
+    assert sync.ranges(5, full=True) == [(0, 0, 103), (1, 0, 102)]
+
+
+def test_distributed_options_are_validated():
+    from skipgram.engines.distributed import DistributedOptions
+    from skipgram.errors import ParameterError
+
+    with pytest.raises(ParameterError, match="'sync_precision' parameter of Word2Vec must be one of"):
+        DistributedOptions(sync_precision="fp8")
+    with pytest.raises(ParameterError, match=r"'sync_tail_rounds'.*range \[1, inf\); got 0"):
+        DistributedOptions(sync_tail_rounds=0)

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 
 import numpy as np
 
@@ -86,7 +87,7 @@ def make_setup(params: dict, vocab, corpus, resumed=None) -> TrainingSetup:
         lock_factor=getattr(resumed, "lock_factor", None),
         options=spec.options_from_params(params),
         distributed=DistributedOptions(
-            **{k: params[k] for k in ("sync_words",) if params.get(k) is not None}
+            **{f.name: params[f.name] for f in fields(DistributedOptions) if params.get(f.name) is not None}
         ),
     )
     if loss == "hierarchical":

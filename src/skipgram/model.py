@@ -332,6 +332,7 @@ class Word2Vec:
         checkpoint: str | os.PathLike | None = None,
         checkpoint_interval: float = 600.0,
         callbacks: Sequence[EpochCallback] = (),
+        chunk_callbacks: Sequence[ChunkCallback] = (),
     ) -> Word2Vec:
         """Continue training this fitted (or loaded) model on another corpus.
 
@@ -343,8 +344,8 @@ class Word2Vec:
         (default: the model's). With ``loss="hierarchical"`` only ``new_words=False`` is possible, and
         the vocabulary and counts stay as they were (the Huffman tree defines W').
 
-        ``checkpoint`` works as in :meth:`fit`: if the file exists (a checkpoint of a continuation of
-        this very model), training resumes from it.
+        ``checkpoint``, ``callbacks`` and ``chunk_callbacks`` work as in :meth:`fit`: if the checkpoint
+        file exists (a checkpoint of a continuation of this very model), training resumes from it.
 
         Examples
         --------
@@ -361,7 +362,7 @@ class Word2Vec:
                 self, params, corpus, checkpoint, checkpoint_interval, grow={"new_words": bool(new_words)}
             )
             try:
-                run.train(callbacks)
+                run.train(callbacks, chunk_callbacks)
             finally:
                 run.close()
         return self

@@ -7,13 +7,16 @@ Every rank reads the same corpus and builds the same vocabulary and tables;
 counts, :class:`ShardView`) and trains it with a local engine (numba on CPU,
 :class:`~skipgram.engines.pytorch.trainer.TorchBackend` on a GPU).
 
-Agreement (Ji et al. 2016, "Parallelizing Word2Vec in Shared and Distributed Memory"): each epoch
-is cut into the same number R of rounds on every rank (about ``sync_words`` local words each);
-after every round both matrices are averaged over the ranks with one all-reduce, so the last round
-of an epoch is a full averaging at the epoch's end. Full matrices rather than the rows touched
-since the last sync: with a Zipfian corpus nearly all frequent rows are touched in every round, and
-one contiguous all-reduce avoids the gather/scatter and the index exchange (see the report in
-``tests/test_distributed.py``).
+Combination (:mod:`skipgram.engines.delta_sync`): each epoch is cut into the same number R of rounds
+on every rank (about ``sync_words`` local words each). At a round's end the ranks all-reduce their
+changes since the last combination (``W - last``) rather than the matrices, and each row gets the sum of
+the changes divided by the number of ranks that moved it (``sync_combine="touched"``): a rare word seen
+by one rank keeps that rank's whole update, as on one process; averaging the matrices (the rule before,
+``"average"``) cut it to 1/N. The ``sync_hot_rows`` most frequent rows are combined every round, the
+long tail a block per round (every row at least every ``sync_tail_rounds`` rounds), and every row at the
+epoch's end and before a checkpoint, where all ranks hold identical matrices. Changes travel in bf16 by
+default (``sync_precision``). Bytes and seconds of the combinations are counted (:class:`SyncStats`,
+``backend.stats``) and logged per epoch by rank 0 (per round at DEBUG level).
 
 The learning rate counts words across all ranks: a rank whose shard holds the fraction f of the
 corpus sees the schedule stretched by f, so at the end of round r every rank is at the global
@@ -40,12 +43,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._dist_env import DEFAULT_TIMEOUT, _dist, init, is_distributed, local_rank
+from .._validation import Interval, Options, validate_params
 from ..errors import TrainingError
 from .base import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetup
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SYNC_WORDS = 1 << 20  # local corpus words between two averagings
+DEFAULT_SYNC_WORDS = 1 << 17  # local corpus words between two synchronisations (a round)
+DEFAULT_SYNC_HOT_ROWS = 16384  # most frequent rows, combined every round
+DEFAULT_SYNC_TAIL_ROUNDS = 64  # the other rows: 1/64 of them per round, so each every 64 rounds
+COMBINE_RULES = ("touched", "sum", "average")
+WIRE_PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -54,9 +62,39 @@ class DistributedOptions:
 
     sync_words
         Local corpus words each rank trains between two synchronisations (a round).
+    sync_hot_rows
+        The most frequent rows of W and W' (vocabulary order) combined at every round's end.
+    sync_tail_rounds
+        The remaining rows are cut into this many blocks; round r combines block r mod this, so every
+        row is combined at least every ``sync_tail_rounds`` rounds, and all rows at each epoch's end
+        and before a checkpoint. 1 combines every row every round.
+    sync_combine
+        ``"sum"``: the ranks' changes since the last combination are added up (each rank's update
+        counts fully, as Hogwild threads' do in one process); ``"average"``: they are averaged (the
+        parameters' mean; each rank's update counts 1/N; the rule before 0.x, kept for comparison).
+    sync_precision
+        Number format of the changes on the wire: ``"fp32"``, ``"bf16"`` or ``"fp16"``. The rounding
+        error stays in the rank's own next change (error feedback), so nothing is lost for good.
     """
 
     sync_words: int = DEFAULT_SYNC_WORDS
+    sync_hot_rows: int = DEFAULT_SYNC_HOT_ROWS
+    sync_tail_rounds: int = DEFAULT_SYNC_TAIL_ROUNDS
+    sync_combine: str = "touched"
+    sync_precision: str = "bf16"
+
+    def __post_init__(self):
+        validate_params(dataclasses.asdict(self), OPTION_CONSTRAINTS, "Word2Vec")
+
+
+# The constraints of DistributedOptions' fields, in _params' form (the parameter table can reuse them).
+OPTION_CONSTRAINTS = {
+    "sync_words": [Interval(int, 1, None)],
+    "sync_hot_rows": [Interval(int, 0, None)],
+    "sync_tail_rounds": [Interval(int, 1, None)],
+    "sync_combine": [Options(COMBINE_RULES)],
+    "sync_precision": [Options(WIRE_PRECISIONS)],
+}
 
 
 def device_for_rank(device: str | None) -> str | None:
@@ -115,6 +153,37 @@ def shard_bounds(offsets: np.ndarray, n_words: int, parts: int) -> list[tuple[in
 
 
 # ---------------------------------------------------------------------------------------- backend
+@dataclass
+class SyncStats:
+    """What the combinations cost: wire bytes per rank (the all-reduced payload), seconds, rounds, and
+    the words trained over all ranks meanwhile (so ``bytes_per_word`` = payload per word trained)."""
+
+    bytes: int = 0
+    seconds: float = 0.0
+    rounds: int = 0
+    words: int = 0
+    max_seconds: float = 0.0
+
+    def add(self, sent: int, seconds: float, words: int = 0) -> None:
+        self.bytes += sent
+        self.seconds += seconds
+        self.rounds += 1
+        self.words += words
+        self.max_seconds = max(self.max_seconds, seconds)
+
+    @property
+    def bytes_per_word(self) -> float:
+        return self.bytes / max(1, self.words)
+
+    def describe(self, world: int) -> str:
+        rounds = max(1, self.rounds)
+        return (
+            f"{self.rounds} rounds, {self.seconds / rounds * 1e3:.1f} ms per round (max "
+            f"{self.max_seconds * 1e3:.1f}), {self.bytes / rounds / 1e6:.2f} MB per round per rank, "
+            f"{self.bytes_per_word:.1f} bytes per word trained ({world} ranks)"
+        )
+
+
 class _RoundHooks(TrainingHooks):
     """Hooks given to the local engine during one round: stop at the round's end, count words."""
 
@@ -167,6 +236,7 @@ class DistributedBackend:
         options = (
             setup.distributed if isinstance(setup.distributed, DistributedOptions) else DistributedOptions()
         )
+        self.options = options
         sync_words = int(options.sync_words)
         smallest = max(1, min(b - a for a, b in self.bounds))
         self.rounds = max(1, round(smallest / max(1, sync_words)))
@@ -183,15 +253,14 @@ class DistributedBackend:
         self._broadcast_initial()
         self.inner = inner_backend_factory(local)
         self._table = self._round_boundaries()
-        self.sync_seconds = 0.0
+        self._sync = self._make_sync()
+        self.stats = SyncStats()  # the whole run: bytes and seconds of the combinations, words trained
         logger.info(
-            "rank %d: words [%d, %d) of %d, %d rounds per epoch",
-            self.rank,
-            start,
-            stop,
-            self.n_words,
-            self.rounds,
-        )
+            "rank %d: words [%d, %d) of %d, %d rounds per epoch; combining %s, hot rows %d, "
+            "tail every %d rounds, %s on the wire",
+            self.rank, start, stop, self.n_words, self.rounds, options.sync_combine,
+            options.sync_hot_rows, options.sync_tail_rounds, options.sync_precision,
+        )  # fmt: skip
 
     # ------------------------------------------------------------------ positions
     def _round_boundaries(self) -> np.ndarray:
@@ -286,26 +355,50 @@ class DistributedBackend:
             if tensor.data_ptr() != array.ctypes.data:
                 np.copyto(array, tensor.numpy())
 
-    def _synchronise(self, counters: list[float]) -> np.ndarray:
-        """Average both matrices over the ranks; sum ``counters`` (float64). One round's end."""
-        t0 = time.perf_counter()
+    def _make_sync(self):
+        from .delta_sync import DeltaSync  # torch inside: a numba-only run never imports this module
+
+        o = self.options
+        hierarchical = self.setup.loss == "hierarchical"
+        return DeltaSync(
+            self._tensors(),
+            self.world,
+            hot_rows=o.sync_hot_rows,
+            tail_rounds=o.sync_tail_rounds,
+            combine=o.sync_combine,
+            precision=o.sync_precision,
+            reversed_rows=[False, hierarchical],
+        )
+
+    def _sum_counters(self, counters: list[float]) -> np.ndarray:
+        """All-reduce (sum) ``counters`` as float64; the heartbeat marks this rank's round first."""
         self._round_counter += 1
         self._heartbeat()
-        tensors = self._tensors()
-        packed = self._torch.tensor(counters, dtype=self._torch.float64, device=tensors[0].device)
+        packed = self._torch.tensor(counters, dtype=self._torch.float64, device=self._sync.last[0].device)
         op = self.dist.ReduceOp.SUM
         self._collective("the counters all-reduce", lambda: self.dist.all_reduce(packed, op))
-        for tensor in tensors:
-            self._collective("the parameter all-reduce", lambda x=tensor: self.dist.all_reduce(x, op))
-            tensor.div_(self.world)
-        self.sync_seconds += time.perf_counter() - t0
         return packed.cpu().numpy()
+
+    def _combine(self, round_number: int, full: bool) -> tuple[int, float]:
+        """Combine the rows due at this round's end (all when ``full``); returns (bytes, seconds)."""
+        t0 = time.perf_counter()
+        sync, op, sent = self._sync, self.dist.ReduceOp.SUM, 0
+        for group in sync.plan(round_number, full):
+            wire = sync.pack(group)
+            self._collective("the parameter all-reduce", lambda x=wire: self.dist.all_reduce(x, op))
+            sync.unpack(group, wire)
+            sent += sync.wire_bytes(wire)
+        seconds = time.perf_counter() - t0
+        self.stats.add(sent, seconds)
+        return sent, seconds
 
     # ------------------------------------------------------------------ protocol
     def train_epoch(self, epoch: int, start: int, hooks: TrainingHooks) -> EpochResult:
+        self._agree_on_start(epoch, start)
         r0 = self._round_at(start)
         position = self._boundary(self.rank, r0)
         total = EpochResult(position=self.global_position(r0))
+        epoch_stats = SyncStats()
         for r in range(r0, self.rounds):
             stop_at = self._boundary(self.rank, r + 1)
             round_hooks = _RoundHooks(hooks, position, stop_at)
@@ -314,7 +407,7 @@ class DistributedBackend:
                 position = result.position
             c = round_hooks.totals
             done = position >= stop_at
-            flags = self._synchronise(
+            flags = self._sum_counters(
                 [
                     c.words,
                     c.effective_words,
@@ -325,17 +418,43 @@ class DistributedBackend:
                     float(hooks.wants_safe_point()),
                 ]
             )
+            stopped = flags[4] > 0 or flags[5] > 0
+            last = r + 1 == self.rounds
+            full = last or stopped or flags[6] > 0  # the model reads or saves the matrices next
+            sent, seconds = self._combine(self._round_counter, full)
+            epoch_stats.add(sent, seconds, int(flags[0]))
+            self.stats.words += int(flags[0])
+            logger.debug(
+                "rank %d, epoch %d, round %d/%d: combined %s rows, %.2f MB in %.1f ms",
+                self.rank, epoch + 1, r + 1, self.rounds, "all" if full else "due", sent / 1e6, seconds * 1e3,
+            )  # fmt: skip
             words, effective, loss_sum, n_pred = flags[:4]
             step = EpochResult(float(loss_sum), int(n_pred), int(words), int(effective))
             total.add(step)
             hooks.on_progress(step.words, step.effective_words, step.loss_sum, step.n_predictions)
-            if flags[4] > 0 or flags[5] > 0:  # someone stopped early: keep the last complete round
+            if stopped:  # someone stopped early: keep the last complete round
                 total.position = self.global_position(r)
                 return total
             total.position = self.global_position(r + 1)
-            if flags[6] > 0 and r + 1 < self.rounds:
+            if flags[6] > 0 and not last:
                 hooks.on_safe_point(epoch, total.position)
+        if self.rank == 0:
+            logger.info("epoch %d sync: %s", epoch + 1, epoch_stats.describe(self.world))
         return total
+
+    def _agree_on_start(self, epoch: int, start: int) -> None:
+        """Every rank must resume at the same place (the same checkpoint); say so clearly if not."""
+        t = self._torch
+        mine = t.tensor([epoch, start], dtype=t.int64, device=self._sync.last[0].device)
+        gathered = [t.zeros_like(mine) for _ in range(self.world)]
+        self._collective("the start agreement", lambda: self.dist.all_gather(gathered, mine))
+        starts = [tuple(int(v) for v in g.cpu().tolist()) for g in gathered]
+        if any(s != starts[0] for s in starts):
+            where = "; ".join(f"rank {k}: epoch {e + 1}, word {p}" for k, (e, p) in enumerate(starts))
+            raise TrainingError(
+                f"the ranks would start at different places ({where}): every rank must read the same "
+                "checkpoint file (a shared path, or a copy of rank 0's on each machine)"
+            )
 
     def pull(self) -> None:
         self.inner.pull()
@@ -351,3 +470,4 @@ class DistributedBackend:
         """The model changed the arrays (resume): rank 0's copy wins, then the engine reloads."""
         self._broadcast_initial()
         self.inner.push()
+        self._sync = self._make_sync()

@@ -1,0 +1,161 @@
+"""How the ranks of a distributed run combine their matrices: changes, frequency tiers, a compact wire.
+
+Each rank keeps ``last``, a copy of W and W' as they were at the last combination (the same on every
+rank). At a round's end a rank's change is ``W - last``; the ranks all-reduce their changes and every
+rank sets ``last += combined`` and ``W = last``. The rule for a row (``combine``):
+
+``"touched"`` (default)
+    the sum of the changes divided by the number of ranks that changed the row: a word seen by one rank
+    gets that rank's whole update (as on one process), a word every rank moved gets the mean move.
+``"sum"``
+    the plain sum (Hogwild across ranks): diverges when every rank moves the same rows far in a round.
+``"average"``
+    the sum over all N ranks divided by N, i.e. the parameters' mean (the rule before): a word seen by
+    one rank moves N times less than on one process.
+
+Which rows, how often (after pWord2Vec's MPI scheme, Ji et al. 2016: frequent words often, the long
+tail rarely): rows are in vocabulary order, most frequent first (for hierarchical softmax W' rows are
+Huffman inner nodes, most frequent last, so its order is reversed). The first ``hot_rows`` rows are
+combined every round; the rest are cut into ``tail_rounds`` blocks and round r combines block
+``r mod tail_rounds``. A row not combined keeps its change locally: nothing is lost, it only arrives
+later. Every row is combined at each epoch's end and before a checkpoint (``full=True``).
+
+The wire: changes in fp32, bf16 or fp16 (the "touched" flags are 0/1, exact in every format), the
+combined change applied identically on every rank, so the ranks' combined rows stay identical.
+
+The class does no communication itself: :meth:`plan` lists the groups of row ranges, :meth:`pack`
+makes a group's wire buffer, the caller all-reduces it (sum) and :meth:`unpack` applies it. A test can
+so play N ranks in one process.
+
+Examples
+--------
+>>> import torch
+>>> ranks = [DeltaSync([torch.zeros(3, 2)], world=2) for _ in range(2)]
+>>> ranks[0].tensors[0][0] += 1.0; ranks[1].tensors[0][0] += 3.0   # both ranks move row 0
+>>> ranks[0].tensors[0][1] += 5.0                                  # only rank 0 moves row 1
+>>> for group in ranks[0].plan(round_number=0, full=True):
+...     total = sum(r.pack(group) for r in ranks)                  # what all_reduce(SUM) returns
+...     for r in ranks:
+...         r.unpack(group, total.clone())
+>>> ranks[1].tensors[0].tolist()
+[[2.0, 2.0], [5.0, 5.0], [0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import torch
+
+WIRE_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+GROUP_ELEMENTS = 1 << 24  # at most this many values in one all-reduce (64 MB of fp32 deltas)
+
+Range = tuple[int, int, int]  # (matrix index, first row, row after the last)
+
+
+class DeltaSync:
+    """Combine the live matrices ``tensors`` of ``world`` ranks (see the module docstring).
+
+    Parameters
+    ----------
+    tensors
+        The engine's live W and W' (torch tensors; NumPy arrays wrapped with ``torch.from_numpy``),
+        changed in place.
+    world
+        Number of ranks.
+    hot_rows, tail_rounds, combine, precision
+        :class:`~skipgram.engines.distributed.DistributedOptions` ``sync_hot_rows``,
+        ``sync_tail_rounds``, ``sync_combine``, ``sync_precision``.
+    reversed_rows
+        Per matrix: True when its most frequent rows are its last (hierarchical softmax's W').
+    """
+
+    def __init__(
+        self,
+        tensors: list,
+        world: int,
+        *,
+        hot_rows: int = 1 << 62,
+        tail_rounds: int = 1,
+        combine: str = "touched",
+        precision: str = "fp32",
+        reversed_rows: list[bool] | None = None,
+    ):
+        self.tensors = tensors
+        self.last = [t.detach().clone() for t in tensors]
+        self.combine = combine
+        self.scale = 1.0 / world if combine == "average" else 1.0
+        self.wire = WIRE_DTYPES[precision]
+        self.hot_rows = hot_rows
+        self.tail_rounds = tail_rounds
+        self.reversed_rows = reversed_rows or [False] * len(tensors)
+
+    def reset(self) -> None:
+        """The matrices were replaced from outside (identical on every rank): they are the new base."""
+        for last, t in zip(self.last, self.tensors, strict=True):
+            last.copy_(t)
+
+    # ------------------------------------------------------------------ which rows
+    def ranges(self, round_number: int, full: bool) -> list[Range]:
+        """Row ranges combined at the end of round ``round_number`` (every row when ``full``)."""
+        out = []
+        for index, t in enumerate(self.tensors):
+            n = t.shape[0]
+            hot = min(self.hot_rows, n)
+            if full or self.tail_rounds == 1 or hot == n:
+                spans = [(0, n)]
+            else:
+                tail, block = n - hot, round_number % self.tail_rounds
+                a = hot + tail * block // self.tail_rounds
+                z = hot + tail * (block + 1) // self.tail_rounds
+                spans = [(0, hot), (a, z)] if a > hot else [(0, z)]
+            if self.reversed_rows[index]:
+                spans = [(n - z, n - a) for a, z in spans]
+            out += [(index, a, z) for a, z in spans if z > a]
+        return out
+
+    def plan(self, round_number: int, full: bool) -> list[list[Range]]:
+        """:meth:`ranges` cut into groups of at most ``GROUP_ELEMENTS`` values (one all-reduce each)."""
+        groups: list[list[Range]] = [[]]
+        size = 0
+        for index, a, z in self.ranges(round_number, full):
+            width = max(1, self.tensors[index].shape[1])
+            step = max(1, GROUP_ELEMENTS // width)
+            for lo in range(a, z, step):
+                hi = min(z, lo + step)
+                if size and size + (hi - lo) * width > GROUP_ELEMENTS:
+                    groups.append([])
+                    size = 0
+                groups[-1].append((index, lo, hi))
+                size += (hi - lo) * width
+        return [g for g in groups if g]
+
+    # ------------------------------------------------------------------ one group
+    def pack(self, group: list[Range]) -> torch.Tensor:
+        """This rank's change on ``group`` as the wire buffer to all-reduce: the changes, then (rule
+        ``"touched"``) one 0/1 per row saying whether this rank moved it."""
+        deltas = [self.tensors[i][a:z] - self.last[i][a:z] for i, a, z in group]
+        parts = [d.reshape(-1) for d in deltas]
+        if self.combine == "touched":
+            parts += [(d != 0).any(dim=1).to(d.dtype) for d in deltas]
+        return torch.cat(parts).to(self.wire)
+
+    def unpack(self, group: list[Range], summed: torch.Tensor) -> None:
+        """Apply the all-reduced buffer: ``last += scale * sum`` (per row), then ``W = last``."""
+        total = summed.to(torch.float32)
+        n_values = sum((z - a) * self.last[i].shape[1] for i, a, z in group)
+        counts = total[n_values:]
+        offset = row = 0
+        for i, a, z in group:
+            last = self.last[i][a:z]
+            change = total[offset : offset + last.numel()].view_as(last)
+            if self.combine == "touched":
+                change = change / counts[row : row + (z - a)].clamp(min=1.0).unsqueeze(1)
+            elif self.scale != 1.0:
+                change = change * self.scale
+            last.add_(change)
+            self.tensors[i][a:z].copy_(last)
+            offset += last.numel()
+            row += z - a
+
+    @staticmethod
+    def wire_bytes(buffer: torch.Tensor) -> int:
+        return buffer.numel() * buffer.element_size()
