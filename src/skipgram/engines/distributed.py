@@ -49,7 +49,7 @@ from .base import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetu
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SYNC_WORDS = 1 << 17  # local corpus words between two synchronisations (a round)
+DEFAULT_SYNC_WORDS = 1 << 20  # local corpus words between two synchronisations (a round)
 DEFAULT_SYNC_HOT_ROWS = 16384  # most frequent rows, combined every round
 DEFAULT_SYNC_TAIL_ROUNDS = 64  # the other rows: 1/64 of them per round, so each every 64 rounds
 COMBINE_RULES = ("touched", "sum", "average")
