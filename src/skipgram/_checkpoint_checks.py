@@ -37,8 +37,11 @@ def check_params(path: str, params: Any) -> dict:
     if missing:
         raise FormatError(f"{path}: the checkpoint's params lack {', '.join(missing)}")
     params = dict(params)
+    # Objects are saved by their description only (a trim rule's name, an init vectors path): a string.
+    by_name = {k for k in ("trim_rule", "init_vectors") if isinstance(params.get(k), str)}
+    checked = {k: v for k, v in params.items() if k not in by_name}
     try:
-        validate_params(params, PARAMETER_CONSTRAINTS, "the checkpoint")
+        validate_params(checked, PARAMETER_CONSTRAINTS, "the checkpoint")
         check_consistency({**_CONSISTENCY_DEFAULTS, **params})
     except ParameterError as exc:
         raise FormatError(f"{path}: invalid parameters: {exc}") from None

@@ -157,7 +157,7 @@ _TABLE = (
     _p("backend", "numba", [Registered(backend_names)],
        flag=Flag("training", "training engine: the numba CPU trainer or PyTorch (GPU)")),
     _p("device", None, [NONE, InstanceOf((str,), "a device name such as 'cuda' or 'cpu'")],
-       engines=("torch",),
+       engines=("torch", "cuda"),
        flag=Flag("training", "torch device, e.g. cuda, cuda:1, cpu", default_help="CUDA when present")),
     _p("batch_size", None, [NONE, Interval(int, 1, None)],
        flag=Flag("training", "pairs per minibatch (full softmax, torch)", default_help=_default_batch_sizes)),
@@ -195,6 +195,14 @@ _TABLE = (
     _p("init_vectors", None, [NONE, _VectorsSource()], training=True),
     _p("lock_init", False, [BOOL], training=True,
        flag=Flag("vocabulary", "keep the rows from --init-from VECTORS fixed (numba engine)")),
+    # The CUDA engine's options (engines/cuda/spec.py CudaOptions)
+    _p("piece_words", 1024, [Interval(int, 1, 32767)], training=True, engines=("cuda",),
+       flag=Flag("engine", "cuda: corpus words per thread block", metavar="N")),
+    _p("threads_per_block", 64, [Interval(int, 1, 1024)], engines=("cuda",),
+       flag=Flag("engine", "cuda: threads of one thread block", metavar="N")),
+    _p("pieces_per_launch", 4096, [Interval(int, 1, None)], engines=("cuda",),
+       flag=Flag("engine", "cuda: pieces per kernel launch (one progress report and safe position each)",
+                 metavar="N")),
 )  # fmt: skip
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
@@ -297,6 +305,10 @@ def resolve_params(overrides: dict | None = None) -> dict:
     from .model import Word2Vec
 
     return Word2Vec(**(overrides or {}))._resolved_params()
+
+
+#: Parameters the CLI reaches through other flags than their own (objects, not command-line values).
+CLI_ELSEWHERE = {"trim_rule": "--keep-words/--drop-words", "init_vectors": "--init-from VECTORS"}
 
 
 # ------------------------------------------------------------------------------------------ the CLI

@@ -132,6 +132,12 @@ class Word2Vec:
     lock_init : bool, default False
         Keep the rows set from ``init_vectors`` fixed during training (a per-row learning-rate factor of 0,
         gensim's ``vectors_lockf``); numba engine only.
+    piece_words : int, default 1024
+        CUDA engine: corpus words per thread block (windows stop at a piece's cut).
+    threads_per_block : int, default 64
+        CUDA engine: threads of one thread block.
+    pieces_per_launch : int, default 4096
+        CUDA engine: pieces per kernel launch (one progress report and safe position per launch).
 
     A parameter that only some engines use (``device``, ``block_words``, ``row_cap``, ``precision``) must
     keep its default with another ``backend``. ``skipgram._params`` holds the table of all of them.
@@ -185,6 +191,9 @@ class Word2Vec:
         max_final_vocab: int | None = None,
         init_vectors: Any = None,
         lock_init: bool = False,
+        piece_words: int = 1024,
+        threads_per_block: int = 64,
+        pieces_per_launch: int = 4096,
     ):
         self.vector_size = vector_size
         self.window = window
@@ -221,6 +230,9 @@ class Word2Vec:
         self.max_final_vocab = max_final_vocab
         self.init_vectors = init_vectors
         self.lock_init = lock_init
+        self.piece_words = piece_words
+        self.threads_per_block = threads_per_block
+        self.pieces_per_launch = pieces_per_launch
 
     # --- parameters ----------------------------------------------------------------------------
     @classmethod
