@@ -279,18 +279,6 @@ def check_consistency(params: dict) -> None:
                 f"the {params['backend']!r} engine cannot keep rows fixed (lock_init=True); "
                 "use backend='numba' or lock_init=False"
             )
-    if params.get("lock_init"):
-        from .engines import get_engine
-
-        if params.get("init_vectors") is None:
-            raise ParameterError(
-                "lock_init=True locks the rows set from init_vectors, but init_vectors is None"
-            )
-        if not get_engine(params["backend"]).capabilities.supports_lock_factor:
-            raise ParameterError(
-                f"the {params['backend']!r} engine cannot keep rows fixed (lock_init=True); "
-                "use backend='numba' or lock_init=False"
-            )
     lr, min_lr = params["lr"], params["min_lr"]
     if lr is not None and min_lr is not None and min_lr > lr:
         raise ParameterError(f"min_lr ({min_lr}) must not exceed lr ({lr})")
