@@ -65,7 +65,8 @@ def assert_same_scan(a, b):
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])
 @pytest.mark.parametrize("min_count", [1, 2, 5])
 def test_pruned_counts_are_exact(seed, min_count):
-    sentences = mixed_corpus(seed)
+    # Enough distinct words that every partition outgrows its first 1,024-word table.
+    sentences = mixed_corpus(seed, n_sentences=1000)
     counted = counting.count_words(sentences, min_count=min_count, workers=1 + seed % 3, count_memory_mb=TINY)
     assert counted.pruned  # the bound was reached: the second, filtered pass ran
     words, counts, _ = counted.frequent(min_count)

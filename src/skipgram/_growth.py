@@ -120,10 +120,10 @@ def load_init_vectors(source: Any):
     if isinstance(source, KeyedVectors):
         return source
     if isinstance(source, (str, os.PathLike)):
-        from .cli._common import load_vectors
+        from . import formats
 
         try:
-            return load_vectors(source, mmap=True)
+            return formats.read(source, mmap=True)
         except OSError as exc:
             raise ParameterError(f"cannot read init_vectors {os.fspath(source)}: {exc}") from None
     raise ParameterError(

@@ -212,6 +212,12 @@ class _Sink:
             self.lengths.append(lengths)
         self.n_ids += len(ids)
 
+    def add_known(self, ids: np.ndarray, lengths: np.ndarray | list[int]) -> None:
+        """Append the ids >= 0 of sentences with ``lengths``; sentences left empty are dropped."""
+        keep = ids >= 0
+        kept = _kept_lengths(keep, lengths)
+        self.add(ids[keep], kept[kept > 0])
+
     def finish(self, raw_words: int) -> EncodedCorpus:
         if self.folder is None:
             self.ids.resize(self.n_ids, refcheck=False)
@@ -276,9 +282,7 @@ def encode(sentences: Any, vocab: Vocabulary, *, cache_dir: PathLike | None = No
         for tokens, lengths in _token_batches(as_sentences(sentences)):
             raw_words += len(tokens)
             ids = np.fromiter(map(get, tokens, repeat(-1)), dtype=np.int32, count=len(tokens))
-            keep = ids >= 0
-            kept = _kept_lengths(keep, lengths)
-            sink.add(ids[keep], kept[kept > 0])
+            sink.add_known(ids, lengths)
         return sink.finish(raw_words)
     except BaseException:
         sink.abort()
@@ -364,10 +368,9 @@ class _ProvisionalStore:
         try:
             for start, lengths in batches:
                 self.scratch.seek(4 * start)
-                ids = final.take(np.fromfile(self.scratch, dtype="<i4", count=int(lengths.sum())))
-                keep = ids >= 0
-                kept = _kept_lengths(keep, lengths)
-                sink.add(ids[keep], kept[kept > 0])
+                sink.add_known(
+                    final.take(np.fromfile(self.scratch, dtype="<i4", count=int(lengths.sum()))), lengths
+                )
             return sink.finish(raw_words)
         except BaseException:
             sink.abort()

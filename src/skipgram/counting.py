@@ -31,10 +31,11 @@ Examples
 
 from __future__ import annotations
 
+import collections
 import itertools
 import math
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -51,7 +52,7 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
-_S40 = np.uint64(40)
+_S32 = np.uint64(32)
 _ROW_SEED = np.uint64(0x9E3779B97F4A7C15)
 _SKETCH_ROWS = 4
 _SKETCH_CAP = 65535  # uint16 cells saturate here; the filter compares against min(min_count, cap)
@@ -274,7 +275,8 @@ def _count(
         first = base + (begin if r == reg else 0)
         for i in range(first, base + reg_n[r]):
             h = tok_hash[i]
-            if nparts > 1 and np.int64((h >> _S40) % np.uint64(nparts)) != part:
+            # Lemire's multiply-shift on the top 32 bits: a 64-bit modulo here cost more than the count.
+            if nparts > 1 and np.int64(((h >> _S32) * np.uint64(nparts)) >> _S32) != part:
                 continue
             if mode == 1:
                 _sketch_add(sketch, h, 1)
@@ -475,13 +477,14 @@ class _Tokens:
 # --- token sources ----------------------------------------------------------------------------------
 
 
-def _file_token_blocks(corpus: reading.LineCorpus, run: Callable) -> Iterator[tuple[_Tokens | None, bool]]:
+def _file_token_blocks(corpus: reading.LineCorpus, run: _Runner) -> Iterator[tuple[_Tokens | None, bool]]:
     """(tokens of a block, end of file) for each block of each file of a LineCorpus."""
     nparts = run.nparts
     for path in corpus.paths:
         carry = 0  # a newline ended the last block: it precedes this block's first token
         for part, consumed in reading._file_parts(path):
             skip = 3 if consumed == 0 and part.startswith(b"\xef\xbb\xbf") else 0
+            run.start_block()
             tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, nparts, run, carry)
             carry = tokens.trailing_newline
             yield tokens, False
@@ -498,11 +501,8 @@ def _tokenize_part(part, skip, consumed, path, errors, nparts, run, carry) -> _T
     cuts.append(end)
     caps = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     reg_start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)
-    # Reused from block to block (a block is counted and stored before the next one is read);
-    # every token's newline flag is written by _tokenize, so stale flags never survive.
-    if run.arrays is None or len(run.arrays[0]) < sum(caps):
-        run.arrays = _Tokens.empty_arrays(max(int(sum(caps)), 1 << 10))
-    start, length, hash_, nl = run.arrays
+    # Every token's newline flag is written by _tokenize, so stale flags of a reused set never survive.
+    start, length, hash_, nl = run.token_arrays(int(sum(caps)))
     limit = reading._MAX_WORD_BYTES
 
     def one(k: int) -> tuple[int, int, int, int]:
@@ -527,9 +527,10 @@ def _tokenize_part(part, skip, consumed, path, errors, nparts, run, carry) -> _T
     return tokens
 
 
-def _list_token_blocks(sentences: Any) -> Iterator[tuple[_Tokens | None, bool]]:
+def _list_token_blocks(sentences: Any, run: _Runner) -> Iterator[tuple[_Tokens | None, bool]]:
     """(tokens, True) per batch of a token-list corpus; every batch ends with whole sentences."""
     for words, lengths in reading._token_batches(sentences):
+        run.start_block()
         n = len(words)
         joined = "\0".join(words)
         data = joined.encode("utf-8", "surrogatepass")
@@ -551,21 +552,65 @@ def _list_token_blocks(sentences: Any) -> Iterator[tuple[_Tokens | None, bool]]:
 
 
 class _Runner:
-    """Runs a function over a few items, on threads when there are several workers."""
+    """Runs a function over a few items, on threads when there are several workers.
+
+    With several workers, the caller's per-block work (storing a block's ids) also runs on a side
+    thread (:meth:`after`), overlapped with the next block's tokenising and counting; so block k's
+    token and id arrays must survive until block k + 1 is counted: two sets, used in turn.
+    """
 
     def __init__(self, workers: int) -> None:
         self.nparts = workers
-        self.arrays: tuple[np.ndarray, ...] | None = None  # token arrays reused across file blocks
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="skipgram-count") if workers > 1 else None
+        self.side = ThreadPoolExecutor(1, thread_name_prefix="skipgram-store") if workers > 1 else None
+        self._sets = 2 if workers > 1 else 1
+        self._block = 0
+        self._arrays: list[tuple[np.ndarray, ...] | None] = [None] * self._sets
+        self._ids = [np.empty(0, dtype=np.int32)] * self._sets
+        self._pending: collections.deque[Future] = collections.deque()
 
     def __call__(self, fn: Callable, items) -> list:
         if self.pool is None:
             return [fn(i) for i in items]
         return list(self.pool.map(fn, items))
 
+    def start_block(self) -> None:
+        """The next block begins: it takes the other set (free since :meth:`after` returned)."""
+        self._block += 1
+
+    def token_arrays(self, size: int) -> tuple[np.ndarray, ...]:
+        """The token arrays of the current block."""
+        k = self._block % self._sets
+        if self._arrays[k] is None or len(self._arrays[k][0]) < size:
+            self._arrays[k] = _Tokens.empty_arrays(max(size, 1 << 10))
+        return self._arrays[k]
+
+    def ids(self, size: int) -> np.ndarray:
+        """The id array of the current block."""
+        k = self._block % self._sets
+        if len(self._ids[k]) < size:
+            self._ids[k] = np.empty(size, dtype=np.int32)
+        return self._ids[k]
+
+    def after(self, fn: Callable, *args) -> None:
+        """Run ``fn(*args)`` after the previous calls; on the side thread, overlapped with the next
+        block, when there is one. Returns once every call but this one has finished."""
+        if self.side is None:
+            fn(*args)
+            return
+        self._pending.append(self.side.submit(fn, *args))
+        while len(self._pending) > 1:
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        """Wait for every :meth:`after` call (raising the first error)."""
+        while self._pending:
+            self._pending.popleft().result()
+
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown()
+        for pool in (self.pool, self.side):
+            if pool is not None:
+                pool.shutdown(cancel_futures=True)
 
 
 class WordCounts:
@@ -672,23 +717,23 @@ def _count_pass(sentences, parts, run, min_est, on_batch, on_restart, pass_numbe
     if isinstance(sentences, reading.LineCorpus):
         blocks = _file_token_blocks(sentences, run)
     else:
-        blocks = _list_token_blocks(sentences)
+        blocks = _list_token_blocks(sentences, run)
     raw = 0
     exact = True
-    ids = np.empty(0, dtype=np.int32)
     for tokens, end_of_file in blocks:
         if tokens is None:
             if on_batch is not None and exact:
-                on_batch(None, None, True, pass_number)
+                run.after(on_batch, None, None, True, pass_number)
             continue
         raw += tokens.n
-        if len(ids) < len(tokens.hash):  # reused: the ids of a block are stored before the next
-            ids = np.empty(len(tokens.hash), dtype=np.int32)
+        ids = run.ids(len(tokens.hash))
         run(partial(_count_partition, parts, tokens, ids, min_est), range(len(parts)))
         if exact and pass_number == 1 and any(p.switched for p in parts):
             exact = False
+            run.drain()
             if on_restart is not None:
                 on_restart()
         if on_batch is not None and exact:
-            on_batch(tokens, ids, end_of_file, pass_number)
+            run.after(on_batch, tokens, ids, end_of_file, pass_number)
+    run.drain()
     return raw
