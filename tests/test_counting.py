@@ -8,6 +8,7 @@ import itertools
 import lzma
 import random
 import re
+import time
 from collections import Counter
 
 import numpy as np
@@ -247,3 +248,33 @@ def test_pruned_scan_into_a_cache_folder(tmp_path, monkeypatch):
     assert_same_scan((vocab, encoded), scan(sentences, min_count=2, count_memory_mb=None))
     assert [p.name.startswith("skipgram-corpus-") for p in cache.iterdir()] == [True]  # scratch removed
     encoded.close()
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_stored_blocks_arrive_in_order_and_errors_surface(tmp_path, monkeypatch, workers):
+    # With several workers a block's ids are handed over on a side thread while the next block is
+    # tokenised into the other set of arrays: each must arrive intact, in order, and an error raised
+    # while storing must reach the caller (not be lost on the thread).
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 64)
+    sentences = mixed_corpus(5, n_sentences=80)
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(" ".join(s) for s in sentences if s) + "\n", encoding="utf-8")
+    seen: list[list[int]] = []
+
+    def record(tokens, ids, end_of_file, pass_number):
+        if tokens is not None:
+            time.sleep(0.005)  # slow storage: the next block is read and counted meanwhile
+            seen.append(tokens.kept_ids(ids).tolist())
+
+    counted = counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, on_batch=record)
+    words, _, provisional = counted.frequent(1)
+    word_of = dict(zip(provisional.tolist(), words, strict=True))
+    assert [word_of[i] for block in seen for i in block] == path.read_text(encoding="utf-8").split()
+    assert len(seen) > 10  # many blocks, so the two sets of arrays were reused many times
+
+    def fail(tokens, ids, end_of_file, pass_number):
+        if tokens is not None:
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, on_batch=fail)
