@@ -412,7 +412,14 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--world", type=int, default=2)
     parser.add_argument("--name", default="sync-cost")
+    parser.add_argument(
+        "--report", metavar="JSON", help="remake NAME.md/.json from the measurements of an earlier JSON"
+    )
     args = parser.parse_args()
+    if args.report:
+        earlier = json.loads(Path(args.report).read_text())
+        write_results(args.name, {**earlier, "summaries": [summarise(r) for r in earlier["records"]]})
+        return
     sizes = [tuple(int(v) for v in size.split("x")) for size in args.sizes]
 
     import torch.multiprocessing as mp
@@ -425,7 +432,6 @@ def main() -> None:
         mp.spawn(_rank_main, args=(args.world, _free_port(), sizes, args.repeats, raw), nprocs=args.world)
         records = json.loads(Path(raw).read_text())
     options = DistributedOptions()
-    summaries = [summarise(r) for r in records]
     result = {
         "command": "python bench/bench_sync.py " + " ".join(sys.argv[1:]),
         "machine": {**_machine(), "loadavg_start": loadavg_start},
@@ -434,12 +440,17 @@ def main() -> None:
         "options": dataclasses.asdict(options),
         "sync_words": options.sync_words,
         "records": records,
-        "summaries": summaries,
-        "projection": project(summaries, options.sync_words),
+        "summaries": [summarise(r) for r in records],
     }
+    write_results(args.name, result)
+
+
+def write_results(name: str, result: dict) -> None:
+    """Add the projection to ``result`` and write ``results/NAME.json`` and ``NAME.md``."""
+    result["projection"] = project(result["summaries"], result["sync_words"])
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (RESULTS / f"{args.name}.md").write_text(markdown(result))
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(result))
     print(markdown(result))
 
 
