@@ -11,9 +11,8 @@ Rank 0 trains with ``Word2Vec`` (default parameters, ``--epochs``, ``--seed``), 
 WordSim-353) and writes JSON with the scores, the seconds, and the distributed engine's sync counters
 (bytes all-reduced per rank per word trained, seconds per round).
 
-The sync settings are ``DistributedOptions`` fields; until the parameter table carries them as Word2Vec
-parameters this script sets them as the options' defaults for the run (``_setup.make_setup`` builds the
-options from the params).
+The sync settings given are passed to ``Word2Vec`` as its ``sync_*`` parameters (the others keep their
+defaults).
 """
 
 from __future__ import annotations
@@ -44,7 +43,7 @@ def main() -> None:
     parser.add_argument("--label", default="")
     args = parser.parse_args()
 
-    from skipgram import Word2Vec, _dist_env, _setup
+    from skipgram import Word2Vec, _dist_env
     from skipgram.engines import distributed
 
     chosen = {
@@ -52,14 +51,6 @@ def main() -> None:
         for f in dataclasses.fields(distributed.DistributedOptions)
         if getattr(args, f.name) is not None
     }
-    base = distributed.DistributedOptions
-    options = dataclasses.make_dataclass(
-        "BenchOptions",
-        [(k, type(v), dataclasses.field(default=v)) for k, v in chosen.items()],
-        bases=(base,),
-        frozen=True,
-    )
-    _setup.DistributedOptions = options
     backends = []
     original_init = distributed.DistributedBackend.__init__
 
@@ -71,7 +62,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
 
     began = time.perf_counter()
-    model = Word2Vec(epochs=args.epochs, workers=args.workers, seed=args.seed, progress=False)
+    model = Word2Vec(epochs=args.epochs, workers=args.workers, seed=args.seed, progress=False, **chosen)
     model.fit(args.corpus)
     seconds = time.perf_counter() - began
     if not _dist_env.is_main_process():
@@ -87,7 +78,7 @@ def main() -> None:
         "workers": args.workers,
         "epochs": args.epochs,
         "seed": args.seed,
-        "options": dataclasses.asdict(options()) if _dist_env.world_size() > 1 else None,
+        "options": dataclasses.asdict(backends[-1].options) if backends else None,
         "seconds": seconds,
         "analogy_accuracy": analogy.overall.accuracy,
         "analogy_correct": analogy.overall.correct,

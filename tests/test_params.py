@@ -93,6 +93,10 @@ def test_every_flag_defaults_to_the_table():
         (["--block-words", "4096"], "block_words", 4096),
         (["--precision", "bf16"], "precision", "bf16"),
         (["--sync-words", "1000"], "sync_words", 1000),
+        (["--sync-hot-rows", "0"], "sync_hot_rows", 0),
+        (["--sync-tail-rounds", "8"], "sync_tail_rounds", 8),
+        (["--sync-combine", "average"], "sync_combine", "average"),
+        (["--sync-precision", "fp32"], "sync_precision", "fp32"),
         (["--batch-words", "500"], "batch_words", 500),
     ],
 )
@@ -137,10 +141,63 @@ def test_a_torch_option_on_the_command_line_with_numba(tmp_path, capsys):
     assert capsys.readouterr().err.strip() == "skipgram train: error: row_cap applies to --backend torch only"
 
 
-@pytest.mark.parametrize("name, value", [("precision", "fp16"), ("row_cap", 0.0), ("sync_words", 0)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("precision", "fp16"),
+        ("row_cap", 0.0),
+        ("sync_words", 0),
+        ("sync_hot_rows", -1),
+        ("sync_tail_rounds", 0),
+        ("sync_combine", "mean"),
+        ("sync_precision", "fp8"),
+    ],
+)
 def test_new_engine_parameters_are_validated(name, value):
-    with pytest.raises(ParameterError, match=f"The '{name}' parameter of Word2Vec must be"):
+    with pytest.raises(ParameterError, match=f"^The '{name}' parameter of Word2Vec must be [^\n]*{value}"):
         Word2Vec(backend="torch", **{name: value})._resolved_params()
+
+
+@pytest.mark.parametrize(
+    "argv, name",
+    [
+        (["--sync-hot-rows=-1"], "sync_hot_rows"),  # argparse accepts it; Word2Vec's check refuses it
+        (["--sync-tail-rounds", "0"], "--sync-tail-rounds"),
+        (["--sync-combine", "mean"], "--sync-combine"),
+        (["--sync-precision", "fp8"], "--sync-precision"),
+    ],
+)
+def test_a_bad_sync_setting_on_the_command_line_is_one_line(tmp_path, capsys, argv, name):
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\n" * 20)
+    code = main(["train", str(corpus), "-o", str(tmp_path / "v.bin"), "--no-progress", *argv])
+    assert code in (1, 2)
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("skipgram train: error: ") and "\n" not in err and name in err
+    assert not (tmp_path / "v.bin").exists()
+
+
+def test_sync_settings_on_the_command_line_reach_the_distributed_options(tmp_path, monkeypatch):
+    from skipgram import model as model_module
+
+    seen = []
+
+    def recording(*args, **kwargs):
+        setup = make_setup(*args, **kwargs)
+        seen.append(setup.distributed)
+        return setup
+
+    make_setup = model_module.make_setup
+    monkeypatch.setattr(model_module, "make_setup", recording)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("a b c d\n" * 20)
+    flags = ["--sync-words", "300", "--sync-hot-rows", "2", "--sync-tail-rounds", "3"]
+    flags += ["--sync-combine", "average", "--sync-precision", "fp16"]
+    argv = ["train", str(corpus), "-o", str(tmp_path / "v.bin"), "--no-progress", "--min-count", "1"]
+    assert main([*argv, "--sample", "0", "--epochs", "1", "--workers", "1", *flags]) == 0
+    (options,) = seen
+    assert (options.sync_words, options.sync_hot_rows, options.sync_tail_rounds) == (300, 2, 3)
+    assert (options.sync_combine, options.sync_precision) == ("average", "fp16")
 
 
 SAMPLE = r"'sample' parameter of \w+ must be a float in the range \[0, 1\]"
@@ -191,17 +248,23 @@ def test_the_engine_marks_agree_with_the_engines_options():
         for field in fields(options) if options else ():
             assert engine in (PARAMETERS[field.name].engines or ()), (field.name, engine)
             assert field.default == PARAMETERS[field.name].default, field.name
-    assert DistributedOptions().sync_words == PARAMETERS["sync_words"].default
+    from skipgram.engines.distributed import OPTION_CONSTRAINTS
+
+    for field in fields(DistributedOptions):  # every field is a parameter with the same default and checks
+        assert field.default == PARAMETERS[field.name].default, field.name
+        assert list(PARAMETERS[field.name].constraints) == OPTION_CONSTRAINTS[field.name], field.name
 
 
 def test_engine_parameters_reach_the_engines_setup():
     from skipgram._params import resolve_params
     from skipgram._setup import make_setup
     from skipgram.corpus import scan
+    from skipgram.engines.distributed import DistributedOptions
 
     vocab, corpus = scan([["a", "b", "a", "c"]] * 3, min_count=1)
     try:
-        params = resolve_params({"backend": "torch", "row_cap": 2.0, "block_words": 1024, "sync_words": 500})
+        sync = {"sync_words": 500, "sync_hot_rows": 7, "sync_tail_rounds": 2, "sync_precision": "fp32"}
+        params = resolve_params({"backend": "torch", "row_cap": 2.0, "block_words": 1024, **sync})
         setup = make_setup(params, vocab, corpus)
     finally:
         corpus.close()
@@ -210,4 +273,4 @@ def test_engine_parameters_reach_the_engines_setup():
         1024,
         "float32",
     )
-    assert setup.distributed.sync_words == 500
+    assert setup.distributed == DistributedOptions(**sync)  # sync_combine keeps its default

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ._validation import BOOL, NONE, InstanceOf, Interval, Options, Registered
+from .engines.distributed import OPTION_CONSTRAINTS as SYNC_CONSTRAINTS
+from .engines.distributed import DistributedOptions
 from .errors import ParameterError
 
 
@@ -45,6 +47,7 @@ def _default_batch_sizes() -> str:
 # Defaults that depend on other parameters (resolved in Word2Vec._resolved_params).
 DEFAULT_LR = {"skipgram": 0.025, "cbow": 0.05}  # the C tool's
 MIN_LR_FACTOR = 1e-4  # min_lr = lr * this: the C tool's floor
+_SYNC = DistributedOptions()  # the distributed engine's defaults, which the table repeats
 
 
 class _VectorsSource:
@@ -179,8 +182,20 @@ _TABLE = (
                  default_help="no cap")),
     _p("precision", "float32", [Options(("float32", "bf16"))], training=True, engines=("torch",),
        flag=Flag("engine", "torch: bf16 computes the full-softmax logits in bfloat16 (CUDA only)")),
-    _p("sync_words", 2**20, [Interval(int, 1, None)], training=True,
+    # The distributed engine's options (engines/distributed.py DistributedOptions: defaults and checks)
+    _p("sync_words", _SYNC.sync_words, SYNC_CONSTRAINTS["sync_words"], training=True,
        flag=Flag("engine", "under torchrun: local corpus words between two synchronisations", metavar="N")),
+    _p("sync_hot_rows", _SYNC.sync_hot_rows, SYNC_CONSTRAINTS["sync_hot_rows"], training=True,
+       flag=Flag("engine", "under torchrun: the N most frequent rows of W and W' are combined every round",
+                 metavar="N")),
+    _p("sync_tail_rounds", _SYNC.sync_tail_rounds, SYNC_CONSTRAINTS["sync_tail_rounds"], training=True,
+       flag=Flag("engine", "under torchrun: the other rows are combined a 1/N block per round, so each "
+                 "at least every N rounds (and all at epoch end); 1 = every row every round", metavar="N")),
+    _p("sync_combine", _SYNC.sync_combine, SYNC_CONSTRAINTS["sync_combine"], training=True,
+       flag=Flag("engine", "under torchrun: a row gets the ranks' summed changes divided by the ranks that "
+                 "moved it (touched), their plain sum, or their mean (average: the parameters' mean)")),
+    _p("sync_precision", _SYNC.sync_precision, SYNC_CONSTRAINTS["sync_precision"], training=True,
+       flag=Flag("engine", "under torchrun: number format of the changes on the wire")),
     _p("phrases", None,
        [NONE, _PhrasesSource()],
        flag=Flag("vocabulary", "learn N passes of phrases (new_york) first, or load a file saved by "

@@ -115,7 +115,19 @@ class Word2Vec:
     precision : {"float32", "bf16"}, default "float32"
         Torch engine: "bf16" computes the full softmax's logits in bfloat16 (on CUDA only).
     sync_words : int, default 1048576
-        Under ``torchrun``: local corpus words each process trains between two synchronisations.
+        Under ``torchrun``: local corpus words each process trains between two synchronisations (a round).
+    sync_hot_rows : int, default 16384
+        Under ``torchrun``: the most frequent rows of W and W' are combined at every round's end.
+    sync_tail_rounds : int, default 64
+        Under ``torchrun``: the other rows are cut into this many blocks, one combined per round, so each
+        row at least every ``sync_tail_rounds`` rounds; every row at each epoch's end and before a
+        checkpoint. 1 combines every row every round.
+    sync_combine : {"touched", "sum", "average"}, default "touched"
+        Under ``torchrun``: a row gets the ranks' summed changes since the last combination divided by
+        the number of ranks that moved it ("touched"), their plain sum ("sum"), or their mean
+        ("average", the parameters' mean: a rank's update counts 1/N).
+    sync_precision : {"fp32", "bf16", "fp16"}, default "bf16"
+        Under ``torchrun``: the number format of the changes on the wire.
     phrases : Phrases, path or None
         Join learned phrases ("new_york") on the fly while reading the corpus: a fitted
         :class:`skipgram.phrases.Phrases` or the path of one saved with ``Phrases.save``.
@@ -140,7 +152,9 @@ class Word2Vec:
         CUDA engine: pieces per kernel launch (one progress report and safe position per launch).
 
     A parameter that only some engines use (``device``, ``block_words``, ``row_cap``, ``precision``) must
-    keep its default with another ``backend``. ``skipgram._params`` holds the table of all of them.
+    keep its default with another ``backend``. The ``sync_*`` parameters apply to every engine under
+    ``torchrun`` (which wraps the chosen engine) and change nothing in a single process.
+    ``skipgram._params`` holds the table of all of them.
 
     Examples
     --------
@@ -186,6 +200,10 @@ class Word2Vec:
         row_cap: float | None = None,
         precision: str = "float32",
         sync_words: int = 2**20,
+        sync_hot_rows: int = 16384,
+        sync_tail_rounds: int = 64,
+        sync_combine: str = "touched",
+        sync_precision: str = "bf16",
         phrases: Any = None,
         trim_rule: Callable[[str, int, int], int] | None = None,
         max_final_vocab: int | None = None,
@@ -225,6 +243,10 @@ class Word2Vec:
         self.row_cap = row_cap
         self.precision = precision
         self.sync_words = sync_words
+        self.sync_hot_rows = sync_hot_rows
+        self.sync_tail_rounds = sync_tail_rounds
+        self.sync_combine = sync_combine
+        self.sync_precision = sync_precision
         self.phrases = phrases
         self.trim_rule = trim_rule
         self.max_final_vocab = max_final_vocab

@@ -178,12 +178,19 @@ class _CurrentStream(logging.StreamHandler):
         pass
 
 
+# The loggers whose INFO lines a training command prints: the model's one line per epoch, and under
+# torchrun the distributed engine's (the shard and rounds at the start, the sync's cost per epoch).
+TRAINING_LOGGERS = ("skipgram.model", "skipgram.engines.distributed")
+
+
 def show_training_log(stream_name: str = "stderr", prefix: str = "") -> None:
-    """Print the model's one-line-per-epoch log on ``sys.<stream_name>`` (once, however often called)."""
-    model_log = logging.getLogger("skipgram.model")
-    model_log.setLevel(logging.INFO)
-    model_log.propagate = False
-    for handler in list(model_log.handlers):
-        if isinstance(handler, _CurrentStream):
-            model_log.removeHandler(handler)
-    model_log.addHandler(_CurrentStream(stream_name, prefix))
+    """Print the training log (:data:`TRAINING_LOGGERS`) on ``sys.<stream_name>`` (once, however often
+    called)."""
+    for name in TRAINING_LOGGERS:
+        log = logging.getLogger(name)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+        for handler in list(log.handlers):
+            if isinstance(handler, _CurrentStream):
+                log.removeHandler(handler)
+        log.addHandler(_CurrentStream(stream_name, prefix))

@@ -2,7 +2,8 @@
 
     torchrun --standalone --nproc_per_node=2 -m skipgram train CORPUS -o OUT [--backend numba|torch]
 
-Every rank reads the same corpus and builds the same vocabulary and tables;
+Every rank reads the same corpus and builds the same vocabulary and tables (checked at the start:
+vocabulary size, corpus length and a hash of the word counts must agree on every rank);
 :class:`DistributedBackend` then gives each rank a contiguous range of sentences (nearly equal word
 counts, :class:`ShardView`) and trains it with a local engine (numba on CPU,
 :class:`~skipgram.engines.pytorch.trainer.TorchBackend` on a GPU).
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import logging
 import os
 import time
@@ -250,6 +252,7 @@ class DistributedBackend:
             device=device_for_rank(setup.device),
         )
         self._round_counter = 0
+        self._agree_on_data()
         self._broadcast_initial()
         self.inner = inner_backend_factory(local)
         self._table = self._round_boundaries()
@@ -441,6 +444,24 @@ class DistributedBackend:
         if self.rank == 0:
             logger.info("epoch %d sync: %s", epoch + 1, epoch_stats.describe(self.world))
         return total
+
+    def _agree_on_data(self) -> None:
+        """Every rank read the corpus itself: refuse clearly if their vocabularies or corpora differ."""
+        t = self._torch
+        counts = np.ascontiguousarray(self.setup.counts, dtype=np.int64)
+        digest = int.from_bytes(hashlib.blake2b(counts.tobytes(), digest_size=7).digest(), "little")
+        device = device_for_rank(self.setup.device) if self.dist.get_backend() == "nccl" else "cpu"
+        mine = t.tensor([len(counts), self.n_words, digest], dtype=t.int64, device=device)
+        gathered = [t.zeros_like(mine) for _ in range(self.world)]
+        self._collective("the corpus agreement", lambda: self.dist.all_gather(gathered, mine))
+        seen = [tuple(int(v) for v in g.cpu().tolist()) for g in gathered]
+        if any(s != seen[0] for s in seen):
+            sizes = [f"rank {k}: {v:,} words, {n:,} corpus words" for k, (v, n, _) in enumerate(seen)]
+            raise TrainingError(
+                f"the ranks built different vocabularies or corpora ({'; '.join(sizes)}; the word counts "
+                "differ even where the sizes agree): every rank must read the same corpus file with the "
+                "same parameters (a shared path, or identical copies on each machine)"
+            )
 
     def _agree_on_start(self, epoch: int, start: int) -> None:
         """Every rank must resume at the same place (the same checkpoint); say so clearly if not."""
