@@ -632,7 +632,10 @@ class _Run:
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, epoch: int, position: int) -> None:
         """Write the checkpoint (rank 0 only): everything before ``position`` of ``epoch`` is trained."""
-        if self.checkpoint is None or not self.writes:
+        if self.checkpoint is None:
+            return
+        if not self.writes:  # rank 0 wrote it: restart this rank's clock too, or it asks at every round
+            self.monitor.checkpoint_saved()
             return
         self.monitor.flush_curve()
         self.state.epoch, self.state.position = epoch, position
