@@ -356,6 +356,25 @@ def test_damping_averages_agreeing_changes_and_sums_independent_ones():
     assert ranks[3].tensors[0].tolist() == [[1.0, 2.0], [1.0, 1.0]]  # the mean move; the sum
 
 
+def test_mean_rows_average_the_most_frequent_rows_and_sum_the_rest():
+    from skipgram.engines.delta_sync import DeltaSync
+
+    # W in vocabulary order; W' reversed (hierarchical softmax: its most frequent rows are its last)
+    ranks = [
+        DeltaSync([torch.zeros(3, 2), torch.zeros(3, 2)], 2, mean_rows=[1, 1], reversed_rows=[False, True])
+        for _ in range(2)
+    ]
+    for r in ranks:
+        for t in r.tensors:
+            t += 1.0  # both ranks move every row by 1
+    for group in ranks[0].plan(0, full=True):
+        total = sum(r.pack(group) for r in ranks)
+        for r in ranks:
+            r.unpack(group, total.clone())
+    assert ranks[0].tensors[0][:, 0].tolist() == [1.0, 2.0, 2.0]  # the most frequent row: the mean
+    assert ranks[1].tensors[1][:, 0].tolist() == [2.0, 2.0, 1.0]
+
+
 def test_a_bf16_wire_rounds_the_changes_only():
     _, moves, results = play_ranks("touched", precision="bf16")
     _, _, exact = play_ranks("touched", precision="fp32")

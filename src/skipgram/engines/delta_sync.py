@@ -5,8 +5,9 @@ rank). At a round's end a rank's change is ``W - last``; the ranks all-reduce th
 rank sets ``last += combined`` and ``W = last``. The rule for a row (``combine``):
 
 ``"sum"`` (default)
-    the plain sum (Hogwild across ranks): one process's quality when rounds are short (65,536 local
-    words measured at 2 and 4 ranks); with long rounds the ranks' summed moves of the same rows overshoot.
+    the plain sum (Hogwild across ranks): one process's quality at 2 ranks with 65,536-word rounds. At
+    4 ranks the most frequent words' rows, moved the same way by every rank, overshoot and diverge, so
+    ``mean_rows`` (the ``sync_mean_rows`` option, 256) of them get the mean of the moves instead.
 ``"touched"``
     the sum of the changes divided by the number of ranks that changed the row: a word seen by one rank
     gets that rank's whole update, a word every rank moved gets the mean move. Measured worse than
@@ -73,6 +74,9 @@ class DeltaSync:
         ``sync_tail_rounds``, ``sync_combine``, ``sync_precision``.
     reversed_rows
         Per matrix: True when its most frequent rows are its last (hierarchical softmax's W').
+    mean_rows
+        Per matrix, with ``combine="sum"``: this many most frequent rows get the mean of the changes of
+        the ranks that moved them (the per-row "moved" flags then travel too).
     """
 
     def __init__(
