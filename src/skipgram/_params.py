@@ -192,10 +192,13 @@ _TABLE = (
        flag=Flag("engine", "under torchrun: the other rows are combined a 1/N block per round, so each "
                  "at least every N rounds (and all at epoch end); 1 = every row every round", metavar="N")),
     _p("sync_combine", _SYNC.sync_combine, SYNC_CONSTRAINTS["sync_combine"], training=True,
-       flag=Flag("engine", "under torchrun: a row gets the ranks' summed changes divided by the ranks that "
-                 "moved it (touched), their plain sum, or their mean (average: the parameters' mean)")),
+       flag=Flag("engine", "under torchrun: a row gets the ranks' summed changes (sum), that sum divided by "
+                 "the ranks that moved it (touched), a damped sum, or their mean (average)")),
     _p("sync_precision", _SYNC.sync_precision, SYNC_CONSTRAINTS["sync_precision"], training=True,
        flag=Flag("engine", "under torchrun: number format of the changes on the wire")),
+    _p("sync_mean_rows", _SYNC.sync_mean_rows, SYNC_CONSTRAINTS["sync_mean_rows"], training=True,
+       flag=Flag("engine", "under torchrun: the N most frequent words' rows get the mean of the ranks' "
+                 "changes, not the sum", metavar="N")),
     _p("phrases", None,
        [NONE, _PhrasesSource()],
        flag=Flag("vocabulary", "learn N passes of phrases (new_york) first, or load a file saved by "

@@ -114,7 +114,7 @@ class Word2Vec:
         Torch engine: cap on the summed updates one row takes per minibatch (opt-in; default no cap).
     precision : {"float32", "bf16"}, default "float32"
         Torch engine: "bf16" computes the full softmax's logits in bfloat16 (on CUDA only).
-    sync_words : int, default 1048576
+    sync_words : int, default 16384
         Under ``torchrun``: local corpus words each process trains between two synchronisations (a round).
     sync_hot_rows : int, default 16384
         Under ``torchrun``: the most frequent rows of W and W' are combined at every round's end.
@@ -122,12 +122,15 @@ class Word2Vec:
         Under ``torchrun``: the other rows are cut into this many blocks, one combined per round, so each
         row at least every ``sync_tail_rounds`` rounds; every row at each epoch's end and before a
         checkpoint. 1 combines every row every round.
-    sync_combine : {"touched", "sum", "average"}, default "touched"
-        Under ``torchrun``: a row gets the ranks' summed changes since the last combination divided by
-        the number of ranks that moved it ("touched"), their plain sum ("sum"), or their mean
-        ("average", the parameters' mean: a rank's update counts 1/N).
+    sync_combine : {"sum", "touched", "damped", "average"}, default "sum"
+        Under ``torchrun``: a row gets the ranks' summed changes since the last combination ("sum",
+        measured best), that sum divided by the ranks that moved it ("touched"), a damped sum
+        ("damped"), or their mean ("average", the parameters' mean: a rank's update counts 1/N).
     sync_precision : {"fp32", "bf16", "fp16"}, default "bf16"
         Under ``torchrun``: the number format of the changes on the wire.
+    sync_mean_rows : int, default 256
+        Under ``torchrun``: the rows of this many most frequent words get the mean of the ranks' changes
+        instead of the sum (every rank moves them the same way; summed they overshoot).
     phrases : Phrases, path or None
         Join learned phrases ("new_york") on the fly while reading the corpus: a fitted
         :class:`skipgram.phrases.Phrases` or the path of one saved with ``Phrases.save``.
@@ -199,11 +202,12 @@ class Word2Vec:
         block_words: int | None = None,
         row_cap: float | None = None,
         precision: str = "float32",
-        sync_words: int = 2**20,
+        sync_words: int = 2**14,
         sync_hot_rows: int = 16384,
         sync_tail_rounds: int = 64,
-        sync_combine: str = "touched",
+        sync_combine: str = "sum",
         sync_precision: str = "bf16",
+        sync_mean_rows: int = 256,
         phrases: Any = None,
         trim_rule: Callable[[str, int, int], int] | None = None,
         max_final_vocab: int | None = None,
@@ -247,6 +251,7 @@ class Word2Vec:
         self.sync_tail_rounds = sync_tail_rounds
         self.sync_combine = sync_combine
         self.sync_precision = sync_precision
+        self.sync_mean_rows = sync_mean_rows
         self.phrases = phrases
         self.trim_rule = trim_rule
         self.max_final_vocab = max_final_vocab
@@ -654,7 +659,10 @@ class _Run:
     # --- checkpoints ---------------------------------------------------------------------------
     def save(self, epoch: int, position: int) -> None:
         """Write the checkpoint (rank 0 only): everything before ``position`` of ``epoch`` is trained."""
-        if self.checkpoint is None or not self.writes:
+        if self.checkpoint is None:
+            return
+        if not self.writes:  # rank 0 wrote it: restart this rank's clock too, or it asks at every round
+            self.monitor.checkpoint_saved()
             return
         self.monitor.flush_curve()
         self.state.epoch, self.state.position = epoch, position

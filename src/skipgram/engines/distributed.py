@@ -11,12 +11,19 @@ counts, :class:`ShardView`) and trains it with a local engine (numba on CPU,
 Combination (:mod:`skipgram.engines.delta_sync`): each epoch is cut into the same number R of rounds
 on every rank (about ``sync_words`` local words each). At a round's end the ranks all-reduce their
 changes since the last combination (``W - last``) rather than the matrices, and each row gets the sum of
-the changes divided by the number of ranks that moved it (``sync_combine="touched"``): a rare word seen
-by one rank keeps that rank's whole update, as on one process; averaging the matrices (the rule before,
-``"average"``) cut it to 1/N. The ``sync_hot_rows`` most frequent rows are combined every round, the
-long tail a block per round (every row at least every ``sync_tail_rounds`` rounds), and every row at the
-epoch's end and before a checkpoint, where all ranks hold identical matrices. Changes travel in bf16 by
-default (``sync_precision``). Bytes and seconds of the combinations are counted (:class:`SyncStats`,
+the changes (``sync_combine="sum"``): every rank's update counts fully, as Hogwild threads' do in one
+process. Measured (bench/results/dist-quality-5m.md): at 2 ranks and 65,536 words per round it keeps
+one process's quality; dividing by the ranks that moved the row (``"touched"``) or by N (``"average"``,
+the rule before) lost 4-5 analogy points. At 4 ranks the plain sum diverges (the most frequent rows,
+moved the same way by every rank, overshoot 4-fold), so the ``sync_mean_rows`` (256) most frequent
+words' rows get the mean of the ranks' moves, and with shorter rounds (``sync_words=16384``; the
+default is still 2^20, the parameter table's) 2 and 4 ranks stay within 1 point of one process on 5M
+and 17M tokens (README has the table and what lost quality).
+
+The ``sync_hot_rows`` most frequent rows are combined every round, the long tail a block per round
+(every row at least every ``sync_tail_rounds`` rounds), and every row at the epoch's end and before a
+checkpoint, where all ranks hold identical matrices. Changes travel in bf16 by default
+(``sync_precision``). Bytes and seconds of the combinations are counted (:class:`SyncStats`,
 ``backend.stats``) and logged per epoch by rank 0 (per round at DEBUG level).
 
 The learning rate counts words across all ranks: a rank whose shard holds the fraction f of the
@@ -51,10 +58,11 @@ from .base import EpochResult, LearningRateSchedule, TrainingHooks, TrainingSetu
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SYNC_WORDS = 1 << 20  # local corpus words between two synchronisations (a round)
+DEFAULT_SYNC_WORDS = 1 << 14  # local words per round: the measured setting (README, dist-quality-*.md)
 DEFAULT_SYNC_HOT_ROWS = 16384  # most frequent rows, combined every round
 DEFAULT_SYNC_TAIL_ROUNDS = 64  # the other rows: 1/64 of them per round, so each every 64 rounds
-COMBINE_RULES = ("touched", "sum", "average")
+DEFAULT_SYNC_MEAN_ROWS = 256  # the most frequent words' rows: mean of the ranks' moves (sum diverges)
+COMBINE_RULES = ("sum", "damped", "touched", "average")
 WIRE_PRECISIONS = ("fp32", "bf16", "fp16")
 
 
@@ -71,19 +79,26 @@ class DistributedOptions:
         row is combined at least every ``sync_tail_rounds`` rounds, and all rows at each epoch's end
         and before a checkpoint. 1 combines every row every round.
     sync_combine
-        ``"sum"``: the ranks' changes since the last combination are added up (each rank's update
-        counts fully, as Hogwild threads' do in one process); ``"average"``: they are averaged (the
-        parameters' mean; each rank's update counts 1/N; the rule before 0.x, kept for comparison).
+        ``"sum"`` (default): the ranks' changes since the last combination are added up (each rank's
+        update counts fully, as Hogwild threads' do in one process); ``"damped"``: the sum, scaled
+        towards the mean where the ranks' changes agree; ``"touched"``: the sum divided by the number
+        of ranks that moved the row; ``"average"``: divided by N (the parameters' mean, the rule
+        before). The last three are kept for comparison: each lost quality where measured (README).
     sync_precision
         Number format of the changes on the wire: ``"fp32"``, ``"bf16"`` or ``"fp16"``. The rounding
-        error stays in the rank's own next change (error feedback), so nothing is lost for good.
+        error of a round's change is not carried into the next one (no error feedback).
+    sync_mean_rows
+        With ``"sum"``: the rows of this many most frequent words (in W and W') get the mean of the
+        ranks' changes instead of their sum. At 4 ranks the plain sum diverged; 256 with 16,384-word
+        rounds kept one process's quality, 1,024 or more lost analogy points (README).
     """
 
     sync_words: int = DEFAULT_SYNC_WORDS
     sync_hot_rows: int = DEFAULT_SYNC_HOT_ROWS
     sync_tail_rounds: int = DEFAULT_SYNC_TAIL_ROUNDS
-    sync_combine: str = "touched"
+    sync_combine: str = "sum"
     sync_precision: str = "bf16"
+    sync_mean_rows: int = DEFAULT_SYNC_MEAN_ROWS
 
     def __post_init__(self):
         validate_params(dataclasses.asdict(self), OPTION_CONSTRAINTS, "Word2Vec")
@@ -96,6 +111,7 @@ OPTION_CONSTRAINTS = {
     "sync_tail_rounds": [Interval(int, 1, None)],
     "sync_combine": [Options(COMBINE_RULES)],
     "sync_precision": [Options(WIRE_PRECISIONS)],
+    "sync_mean_rows": [Interval(int, 0, None)],
 }
 
 
@@ -371,6 +387,7 @@ class DistributedBackend:
             combine=o.sync_combine,
             precision=o.sync_precision,
             reversed_rows=[False, hierarchical],
+            mean_rows=[o.sync_mean_rows, o.sync_mean_rows],
         )
 
     def _sum_counters(self, counters: list[float]) -> np.ndarray:
