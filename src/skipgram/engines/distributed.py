@@ -16,9 +16,9 @@ process. Measured (bench/results/dist-quality-5m.md): at 2 ranks and 65,536 word
 one process's quality; dividing by the ranks that moved the row (``"touched"``) or by N (``"average"``,
 the rule before) lost 4-5 analogy points. At 4 ranks the plain sum diverges (the most frequent rows,
 moved the same way by every rank, overshoot 4-fold), so the ``sync_mean_rows`` (256) most frequent
-words' rows get the mean of the ranks' moves, and with shorter rounds (``sync_words=16384``; the
-default is still 2^20, the parameter table's) 2 and 4 ranks stay within 1 point of one process on 5M
-and 17M tokens (README has the table and what lost quality).
+words' rows get the mean of the ranks' moves, and with shorter rounds (``sync_words=16384``, the
+default) 2 and 4 ranks stay within 1 point of one process on 5M and 17M tokens (README has the table
+and what lost quality).
 
 The ``sync_hot_rows`` most frequent rows are combined every round, the long tail a block per round
 (every row at least every ``sync_tail_rounds`` rounds), and every row at the epoch's end and before a
@@ -462,16 +462,20 @@ class DistributedBackend:
             logger.info("epoch %d sync: %s", epoch + 1, epoch_stats.describe(self.world))
         return total
 
+    def _every_rank(self, values: list[int], device, what: str) -> list[tuple[int, ...]]:
+        """``values`` (int64) as every rank holds them, in rank order (an all-gather named ``what``)."""
+        t = self._torch
+        mine = t.tensor(values, dtype=t.int64, device=device)
+        gathered = [t.zeros_like(mine) for _ in range(self.world)]
+        self._collective(what, lambda: self.dist.all_gather(gathered, mine))
+        return [tuple(int(v) for v in g.cpu().tolist()) for g in gathered]
+
     def _agree_on_data(self) -> None:
         """Every rank read the corpus itself: refuse clearly if their vocabularies or corpora differ."""
-        t = self._torch
         counts = np.ascontiguousarray(self.setup.counts, dtype=np.int64)
         digest = int.from_bytes(hashlib.blake2b(counts.tobytes(), digest_size=7).digest(), "little")
         device = device_for_rank(self.setup.device) if self.dist.get_backend() == "nccl" else "cpu"
-        mine = t.tensor([len(counts), self.n_words, digest], dtype=t.int64, device=device)
-        gathered = [t.zeros_like(mine) for _ in range(self.world)]
-        self._collective("the corpus agreement", lambda: self.dist.all_gather(gathered, mine))
-        seen = [tuple(int(v) for v in g.cpu().tolist()) for g in gathered]
+        seen = self._every_rank([len(counts), self.n_words, digest], device, "the corpus agreement")
         if any(s != seen[0] for s in seen):
             sizes = [f"rank {k}: {v:,} words, {n:,} corpus words" for k, (v, n, _) in enumerate(seen)]
             raise TrainingError(
@@ -482,11 +486,7 @@ class DistributedBackend:
 
     def _agree_on_start(self, epoch: int, start: int) -> None:
         """Every rank must resume at the same place (the same checkpoint); say so clearly if not."""
-        t = self._torch
-        mine = t.tensor([epoch, start], dtype=t.int64, device=self._sync.last[0].device)
-        gathered = [t.zeros_like(mine) for _ in range(self.world)]
-        self._collective("the start agreement", lambda: self.dist.all_gather(gathered, mine))
-        starts = [tuple(int(v) for v in g.cpu().tolist()) for g in gathered]
+        starts = self._every_rank([epoch, start], self._sync.last[0].device, "the start agreement")
         if any(s != starts[0] for s in starts):
             where = "; ".join(f"rank {k}: epoch {e + 1}, word {p}" for k, (e, p) in enumerate(starts))
             raise TrainingError(
