@@ -89,7 +89,12 @@ def init(device: str | None = None, *, timeout: float | None = None) -> bool:
     if use_cuda:
         torch.cuda.set_device(local_rank())
     backend = "nccl" if use_cuda else "gloo"
-    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout))
+    delta = datetime.timedelta(seconds=timeout)
+    store = _attempt_store(dist, delta)
+    if store is None:
+        dist.init_process_group(backend, timeout=delta)
+    else:
+        dist.init_process_group(backend, store=store, rank=rank(), world_size=world_size(), timeout=delta)
     logger.info(
         "rank %d of %d joined the %s process group (timeout %.0f s)",
         dist.get_rank(),
@@ -98,6 +103,31 @@ def init(device: str | None = None, *, timeout: float | None = None) -> bool:
         timeout,
     )
     return dist.get_world_size() > 1
+
+
+def _attempt_store(dist, timeout: datetime.timedelta):
+    """The rendezvous store of this restart attempt, under a prefix of its own; None outside torchrun.
+
+    torchrun (``--max-restarts``) hands every attempt the same TCP store, and ``env://`` adds no
+    per-attempt prefix: a restarted rank could read the address a dead rank of the previous attempt
+    published there and connect to a closed port (gloo: "connectFullMesh failed ... Connection
+    refused", cf. pytorch#167288). Prefixing the keys with ``TORCHELASTIC_RESTART_COUNT`` makes every
+    rank of an attempt read only what that attempt wrote.
+    """
+    attempt = os.environ.get("TORCHELASTIC_RESTART_COUNT")
+    if attempt is None or "MASTER_ADDR" not in os.environ or "MASTER_PORT" not in os.environ:
+        return None
+    # the agent hosts the store when it shares its own (TORCHELASTIC_USE_AGENT_STORE), else rank 0 does
+    agent_hosts = os.environ.get("TORCHELASTIC_USE_AGENT_STORE") == "True"
+    store = dist.TCPStore(
+        os.environ["MASTER_ADDR"],
+        int(os.environ["MASTER_PORT"]),
+        world_size(),
+        is_master=not agent_hosts and rank() == 0,
+        timeout=timeout,
+        multi_tenant=not agent_hosts,
+    )
+    return dist.PrefixStore(f"skipgram/attempt_{attempt}", store)
 
 
 def shutdown() -> None:
