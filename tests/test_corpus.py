@@ -344,3 +344,26 @@ def test_slice_without_preadv(tmp_path, zipf_corpus, monkeypatch):
     with encoded:
         assert encoded.slice(3, 300).tolist() == encoded.ids[3:300].tolist()
     assert list(tmp_path.iterdir()) == []  # the context manager removed the cache folder
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3, 7])
+def test_remap_in_place_matches_a_numpy_reference(workers):
+    """Provisional ids -> final ids with -1 dropped, side by side in runs, then the gaps closed."""
+    from skipgram.corpus import _remap_in_place
+
+    rng = np.random.default_rng(workers)
+    lengths = rng.integers(1, 40, 500).astype(np.int64)
+    lengths[100:180] = 1  # a stretch of one-word sentences, many of them dropped whole
+    final = np.where(rng.random(300) < 0.3, -1, rng.integers(0, 50, 300)).astype(np.int32)
+    store = rng.integers(0, 300, int(lengths.sum())).astype(np.int32)
+    mapped = final[store]
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    kept = np.add.reduceat((mapped >= 0).astype(np.int64), starts)
+    encoded = _remap_in_place(store.copy(), lengths, final, 12345, workers)
+    assert encoded.ids.tolist() == mapped[mapped >= 0].tolist()
+    assert encoded.offsets.tolist() == [0, *np.cumsum(kept[kept > 0]).tolist()]
+    assert encoded.raw_words == 12345
+    bad = store.copy()
+    bad[-1] = 300  # outside final: numba has no bounds checks, the kernel must refuse it
+    with pytest.raises(AssertionError, match="outside the id space"):
+        _remap_in_place(bad, lengths, final, 0, workers)

@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise, repeat
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ import numpy as np
 
 from ._atomic import atomic_write
 from ._leftovers import cache_prefix
-from .counting import _sentences, count_words
+from .counting import _move_down, _remap_sentences, _sentences, count_words
 from .errors import CorpusError
 from .reading import LineCorpus, PathLike, _token_batches, as_sentences
 from .vocab import Vocabulary
@@ -290,21 +291,37 @@ def encode(sentences: Any, vocab: Vocabulary, *, cache_dir: PathLike | None = No
 
 
 def _remap_in_place(
-    store: np.ndarray, batches: list[tuple[int, np.ndarray]], final: np.ndarray, raw_words: int
+    store: np.ndarray, lengths: np.ndarray, final: np.ndarray, raw_words: int, workers: int = 1
 ) -> EncodedCorpus:
-    """Replace provisional ids by final ones, compacting ``store`` from the front (kept <= read)."""
-    written = 0
-    lengths_out = [np.zeros(1, dtype=np.int64)]
-    for start, lengths in batches:
-        ids = final.take(store[start : start + int(lengths.sum())])
-        keep = ids >= 0
-        ids = ids[keep]
-        store[written : written + len(ids)] = ids
-        written += len(ids)
-        kept = _kept_lengths(keep, lengths)
-        lengths_out.append(kept[kept > 0])
-    store.resize(written, refcheck=False)
-    return EncodedCorpus(store, np.cumsum(np.concatenate(lengths_out)), raw_words)
+    """Replace provisional ids by final ones, dropping -1s and compacting ``store`` from the front.
+
+    The sentences are cut into ``workers`` runs of about equal ids, remapped side by side (numba
+    releases the GIL), then moved down to close the gaps the dropped ids left between the runs.
+    """
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(ends, np.linspace(0, len(store), workers + 1)[1:-1], side="right")
+    sentence_cuts = [0, *np.unique(cuts).tolist(), len(lengths)]
+    runs = [(a, b, int(ends[a - 1]) if a else 0) for a, b in pairwise(sentence_cuts) if b > a]
+    kept = np.empty(len(lengths), dtype=np.int64)
+
+    def remap(run: tuple[int, int, int]) -> int:
+        return int(_remap_sentences(store, final, lengths, run[0], run[1], run[2], kept))
+
+    if len(runs) > 1:
+        with ThreadPoolExecutor(len(runs), thread_name_prefix="skipgram-remap") as pool:
+            written = list(pool.map(remap, runs))
+    else:
+        written = [remap(r) for r in runs]
+    if any(n < 0 for n in written):  # the stored ids and the counts disagree: a bug, never user input
+        raise AssertionError("a provisional id lies outside the id space of the counts")
+    total = 0
+    for (_, _, start), n in zip(runs, written, strict=True):
+        if start != total:
+            _move_down(store, start, total, n)
+        total += n
+    store.resize(total, refcheck=False)
+    kept = kept[kept > 0]
+    return EncodedCorpus(store, np.concatenate([[0], np.cumsum(kept)]).astype(np.int64), raw_words)
 
 
 class _ProvisionalStore:
@@ -329,47 +346,63 @@ class _ProvisionalStore:
         self.used = 0
         self.lengths: list[np.ndarray] = []
         self.open = np.zeros(2, dtype=np.int64)  # the open sentence: [raw tokens, kept tokens]
+        self.out = np.empty(0, dtype=np.int64)  # reused per block: sentence lengths
+        self.buffer = np.empty(0, dtype=np.int32)  # reused per block: kept ids on their way to the file
         if self.scratch is not None:
             self.scratch.seek(0)
             self.scratch.truncate()
 
     def add(self, tokens: Any, ids: np.ndarray | None, end_of_file: bool, pass_number: int) -> None:
         if tokens is not None:
-            out = np.empty(tokens.n + 1, dtype=np.int64)
-            k = _sentences(tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, out)
-            self.lengths.append(out[:k].copy())
-            kept = tokens.kept_ids(ids)
+            if len(self.out) < tokens.n + 1:
+                self.out = np.empty(tokens.n + 1, dtype=np.int64)
             if self.scratch is not None:
-                self.scratch.write(kept.astype("<i4", copy=False).tobytes())
-            else:
-                self.store = _append(self.store, self.used, kept)
-            self.used += len(kept)
+                if len(self.buffer) < tokens.n:
+                    self.buffer = np.empty(tokens.n, dtype=np.int32)
+                target = self.buffer
+            else:  # the kept ids go straight to the end of the store
+                if self.used + tokens.n > len(self.store):
+                    grown = max(self.used + tokens.n, len(self.store) + len(self.store) // 4, 1024)
+                    self.store.resize(grown, refcheck=False)  # realloc: the ids never exist twice
+                target = self.store[self.used :]
+            args = (tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, self.out, target)
+            k, n = _sentences(*args)
+            self.lengths.append(self.out[:k].copy())
+            if self.scratch is not None:
+                self.scratch.write(target[:n].astype("<i4", copy=False).tobytes())
+            self.used += int(n)
         if end_of_file:  # a file (or a batch of whole sentences) ends the open sentence
             if self.open[1] > 0:
                 self.lengths.append(self.open[1:2].copy())
             self.open[:] = 0
 
-    def _batches(self) -> list[tuple[int, np.ndarray]]:
+    def _lengths(self) -> np.ndarray:
         lengths = np.concatenate([np.zeros(0, np.int64), *self.lengths])
         self.lengths = []
+        return lengths
+
+    def _batches(self, lengths: np.ndarray) -> list[tuple[int, np.ndarray]]:
         ends = np.cumsum(lengths)
         cuts = np.searchsorted(ends, np.arange(self.CHUNK, self.used, self.CHUNK), side="right")
         bounds = np.unique(np.concatenate([[0], cuts, [len(lengths)]]))
         starts = np.concatenate([[0], ends])
         return [(int(starts[a]), lengths[a:b]) for a, b in pairwise(bounds) if b > a]
 
-    def remap(self, final: np.ndarray, raw_words: int, cache_dir: PathLike | None) -> EncodedCorpus:
+    def remap(
+        self, final: np.ndarray, raw_words: int, cache_dir: PathLike | None, workers: int = 1
+    ) -> EncodedCorpus:
         """The encoded corpus: provisional ids replaced by ``final[id]``, -1 dropped."""
-        batches = self._batches()
+        lengths = self._lengths()
         if self.scratch is None:
             store, self.store = self.store, np.empty(0, dtype=np.int32)
-            return _remap_in_place(store, batches, final, raw_words)
+            store.resize(self.used, refcheck=False)
+            return _remap_in_place(store, lengths, final, raw_words, workers)
         sink = _Sink(cache_dir)
         try:
-            for start, lengths in batches:
+            for start, chunk in self._batches(lengths):
                 self.scratch.seek(4 * start)
                 sink.add_known(
-                    final.take(np.fromfile(self.scratch, dtype="<i4", count=int(lengths.sum()))), lengths
+                    final.take(np.fromfile(self.scratch, dtype="<i4", count=int(chunk.sum()))), chunk
                 )
             return sink.finish(raw_words)
         except BaseException:
@@ -437,7 +470,7 @@ def scan(
         final = np.full(counted.id_space, -1, dtype=np.int32)
         final[provisional] = np.fromiter(map(vocab.index.get, words, repeat(-1)), np.int32, len(words))
         del counted, words, provisional
-        encoded = store.remap(final, vocab.raw_total, cache_dir)
+        encoded = store.remap(final, vocab.raw_total, cache_dir, workers)
     finally:
         store.close()
     logger.info(

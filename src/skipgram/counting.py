@@ -324,9 +324,12 @@ def _count(
 
 
 @njit(nogil=True, cache=True)
-def _sentences(nl_before, ids, reg_start, reg_n, state, limit, out):
-    """Kept lengths of the sentences completed by these tokens (``state`` = open [raw, kept])."""
+def _sentences(nl_before, ids, reg_start, reg_n, state, limit, out, kept_ids):
+    """Kept lengths of the sentences completed by these tokens (``state`` = open [raw, kept]) in
+    ``out``, and the counted ids, in order, in ``kept_ids``: returns (sentences completed, ids kept).
+    One pass, so that storing a block costs no temporary arrays."""
     k = 0
+    n = 0
     raw = state[0]
     kept = state[1]
     for r in range(len(reg_start)):
@@ -339,6 +342,8 @@ def _sentences(nl_before, ids, reg_start, reg_n, state, limit, out):
                 kept = 0
             raw += 1
             if ids[i] >= 0:
+                kept_ids[n] = ids[i]
+                n += 1
                 kept += 1
             if raw == limit:
                 if kept > 0:
@@ -348,7 +353,39 @@ def _sentences(nl_before, ids, reg_start, reg_n, state, limit, out):
                 kept = 0
     state[0] = raw
     state[1] = kept
-    return k
+    return k, n
+
+
+@njit(nogil=True, cache=True)
+def _remap_sentences(store, final, lengths, s0, s1, start, kept_out):
+    """Sentences ``s0:s1`` of ``store``, whose ids begin at ``start``: each provisional id becomes
+    ``final[id]``, the -1s are dropped and the rest compacted in place from ``start``;
+    ``kept_out[s]`` = the ids sentence ``s`` keeps. Returns the ids written, or -1 if an id lies
+    outside ``final`` (no bounds checks in numba: the caller raises)."""
+    n = final.shape[0]
+    read = start
+    write = start
+    for s in range(s0, s1):
+        k = 0
+        for _ in range(lengths[s]):
+            p = store[read]
+            read += 1
+            if p < 0 or p >= n:
+                return -1
+            v = final[p]
+            if v >= 0:
+                store[write] = v
+                write += 1
+                k += 1
+        kept_out[s] = k
+    return write - start
+
+
+@njit(nogil=True, cache=True)
+def _move_down(store, source, target, n):
+    """``store[target:target + n] = store[source:source + n]`` for ``target <= source``, in place."""
+    for i in range(n):
+        store[target + i] = store[source + i]
 
 
 @njit(nogil=True, cache=True)
