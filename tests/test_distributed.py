@@ -376,6 +376,44 @@ def test_mean_rows_average_the_most_frequent_rows_and_sum_the_rest():
     assert ranks[1].tensors[1][:, 0].tolist() == [2.0, 2.0, 1.0]
 
 
+@pytest.mark.parametrize("full", [True, False])
+def test_mean_rows_survive_cut_groups_and_tiers(monkeypatch, full):
+    """Groups cut mid-range (small GROUP_ELEMENTS) and hot/tail tiers: the per-row flags of the mean
+    rows stay aligned with their rows, in both row orders; rows not due keep their change locally."""
+    from skipgram.engines import delta_sync
+
+    monkeypatch.setattr(delta_sync, "GROUP_ELEMENTS", 7)  # 2 rows of 3 per group: ranges are cut
+    rng = np.random.default_rng(4)
+    base = [rng.standard_normal((40, 3)).astype(np.float32) for _ in range(2)]
+    ranks = [
+        delta_sync.DeltaSync([torch.from_numpy(b.copy()) for b in base], 2, hot_rows=10, tail_rounds=3,
+                             mean_rows=[6, 6], reversed_rows=[False, True], precision="bf16")
+        for _ in range(2)
+    ]  # fmt: skip
+    moves = [[rng.standard_normal((40, 3)).astype(np.float32) * (rng.random(40) < 0.6)[:, None]
+              for _ in range(2)] for _ in ranks]  # fmt: skip
+    for r, move in zip(ranks, moves, strict=True):
+        for t, m in zip(r.tensors, move, strict=True):
+            t.add_(torch.from_numpy(m))
+    due = [np.zeros(40, bool), np.zeros(40, bool)]
+    for i, a, z in ranks[0].ranges(1, full):
+        due[i][a:z] = True
+    for group in ranks[0].plan(1, full):
+        total = sum(r.pack(group) for r in ranks)
+        for r in ranks:
+            r.unpack(group, total.clone())
+    for i in range(2):
+        total = moves[0][i] + moves[1][i]
+        moved = (moves[0][i] != 0).any(axis=1).astype(np.float32) + (moves[1][i] != 0).any(axis=1)
+        frequent = np.arange(40) < 6 if i == 0 else np.arange(40) >= 34
+        combined = base[i] + total / np.where(frequent, np.maximum(moved, 1), 1)[:, None]
+        for r, move in zip(ranks, moves, strict=True):
+            expected = np.where(due[i][:, None], combined, base[i] + move[i])
+            np.testing.assert_allclose(r.tensors[i].numpy(), expected, rtol=0.02, atol=0.03)
+    assert not full or all(d.all() for d in due)
+    assert full or not due[0].all()  # some tail blocks were left for later rounds
+
+
 def test_a_bf16_wire_rounds_the_changes_only():
     _, moves, results = play_ranks("touched", precision="bf16")
     _, _, exact = play_ranks("touched", precision="fp32")

@@ -100,7 +100,7 @@ class DeltaSync:
         self.tail_rounds = tail_rounds
         self.reversed_rows = reversed_rows or [False] * len(tensors)
         self.mean_rows = (mean_rows or [0] * len(tensors)) if combine == "sum" else [0] * len(tensors)
-        self.counted = combine == "touched" or any(self.mean_rows)  # per-row "moved" flags on the wire
+        self._scratch = self._wire = torch.empty(0)
 
     def reset(self) -> None:
         """The matrices were replaced from outside (identical on every rank): they are the new base."""
@@ -143,45 +143,77 @@ class DeltaSync:
         return [g for g in groups if g]
 
     # ------------------------------------------------------------------ one group
+    def _per_row_span(self, i: int, a: int, z: int) -> tuple[int, int]:
+        """The rows of ``(i, a, z)`` that send one value of their own (see :meth:`pack`), as a span."""
+        if self.combine in ("touched", "damped"):
+            return a, z
+        m = self.mean_rows[i]
+        if not m:
+            return a, a
+        if self.reversed_rows[i]:  # the most frequent rows are the last ones
+            p = max(a, self.last[i].shape[0] - m)
+            return p, max(p, z)
+        return a, max(a, min(z, m))
+
+    def _buffers(self, size: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """An fp32 scratch and a wire buffer of ``size`` values, kept between rounds: a fresh
+        allocation of tens of MB each round costs page faults that were most of a round's local time."""
+        if self._scratch.numel() < size:
+            self._scratch = torch.empty(size, dtype=torch.float32)
+            self._wire = self._scratch if self.wire == torch.float32 else torch.empty(size, dtype=self.wire)
+        return self._scratch[:size], self._wire[:size]
+
     def pack(self, group: list[Range]) -> torch.Tensor:
         """This rank's change on ``group`` as the wire buffer to all-reduce: the changes, then one
-        value per row: 0/1 whether this rank moved it (``"touched"``), its squared norm (``"damped"``)."""
-        deltas = [self.tensors[i][a:z] - self.last[i][a:z] for i, a, z in group]
-        parts = [d.reshape(-1) for d in deltas]
-        if self.counted:
-            parts += [(d != 0).any(dim=1).to(d.dtype) for d in deltas]
-        elif self.combine == "damped":
-            parts += [(d * d).sum(dim=1) for d in deltas]
-        return torch.cat(parts).to(self.wire)
+        value per row where the rule needs it: 0/1 whether this rank moved it (``"touched"``, and
+        the ``mean_rows`` of ``"sum"``), its squared norm (``"damped"``).
+
+        The buffer is reused by the next :meth:`pack`: all-reduce and :meth:`unpack` it first."""
+        spans = [self._per_row_span(i, a, z) for i, a, z in group]
+        n_values = sum((z - a) * self.last[i].shape[1] for i, a, z in group)
+        size = n_values + sum(z - a for a, z in spans)
+        scratch, wire = self._buffers(size)
+        offset, row = 0, n_values
+        for (i, a, z), (p, q) in zip(group, spans, strict=True):
+            delta = scratch[offset : offset + (z - a) * self.last[i].shape[1]].view(z - a, -1)
+            torch.sub(self.tensors[i][a:z], self.last[i][a:z], out=delta)
+            if q > p:
+                moved = delta[p - a : q - a]
+                if self.combine == "damped":
+                    torch.sum(moved * moved, dim=1, out=scratch[row : row + q - p])
+                else:
+                    scratch[row : row + q - p].copy_((moved != 0).any(dim=1))
+            offset += delta.numel()
+            row += q - p
+        if wire.data_ptr() != scratch.data_ptr():
+            wire.copy_(scratch)
+        return wire
 
     def unpack(self, group: list[Range], summed: torch.Tensor) -> None:
         """Apply the all-reduced buffer: ``last += scale * sum`` (per row), then ``W = last``."""
-        total = summed.to(torch.float32)
+        spans = [self._per_row_span(i, a, z) for i, a, z in group]
         n_values = sum((z - a) * self.last[i].shape[1] for i, a, z in group)
-        per_row = total[n_values:]  # "touched": ranks that moved the row; "damped": sum of |d_i|^2
-        offset = row = 0
-        for i, a, z in group:
+        total, _ = self._buffers(summed.numel())
+        if total.data_ptr() != summed.data_ptr():
+            total.copy_(summed)
+        offset, row = 0, n_values
+        for (i, a, z), (p, q) in zip(group, spans, strict=True):
             last = self.last[i][a:z]
             change = total[offset : offset + last.numel()].view_as(last)
-            if self.combine == "touched":
-                change = change / per_row[row : row + (z - a)].clamp(min=1.0).unsqueeze(1)
-            elif self.mean_rows[i]:  # "sum", but the most frequent rows get the mean of the ranks' moves
-                order = torch.arange(a, z, device=change.device)
-                if self.reversed_rows[i]:
-                    order = self.last[i].shape[0] - 1 - order
-                divisor = per_row[row : row + (z - a)].clamp(min=1.0)
-                change = change / torch.where(order < self.mean_rows[i], divisor, 1.0).unsqueeze(1)
-            elif self.combine == "damped":
-                squares = per_row[row : row + (z - a)]
-                norm2 = (change * change).sum(dim=1)
-                factor = torch.where(norm2 > 0, squares / norm2.clamp(min=1e-30), 1.0).clamp(max=1.0)
-                change = change * factor.unsqueeze(1)
+            per_row = total[row : row + q - p].unsqueeze(1)  # "touched": ranks that moved the row
+            if self.combine == "touched" or (self.mean_rows[i] and q > p):
+                # "touched": every row; "sum": the most frequent rows get the mean of the ranks' moves
+                change[p - a : q - a].div_(per_row.clamp(min=1.0))
+            elif self.combine == "damped":  # per_row: the sum of the ranks' |d_i|^2
+                norm2 = (change * change).sum(dim=1, keepdim=True)
+                factor = torch.where(norm2 > 0, per_row / norm2.clamp(min=1e-30), 1.0).clamp(max=1.0)
+                change.mul_(factor)
             elif self.scale != 1.0:
-                change = change * self.scale
+                change.mul_(self.scale)
             last.add_(change)
             self.tensors[i][a:z].copy_(last)
             offset += last.numel()
-            row += z - a
+            row += q - p
 
     @staticmethod
     def wire_bytes(buffer: torch.Tensor) -> int:
