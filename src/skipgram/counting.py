@@ -519,8 +519,10 @@ def _file_token_blocks(corpus: reading.LineCorpus, run: _Runner) -> Iterator[tup
     nparts = run.nparts
     for path in corpus.paths:
         carry = 0  # a newline ended the last block: it precedes this block's first token
-        for part, consumed in reading._file_parts(path):
-            skip = 3 if consumed == 0 and part.startswith(b"\xef\xbb\xbf") else 0
+        # each part is a view into one reused buffer: done with before the next is read (the side
+        # thread that stores a block's ids reads its token arrays, never its bytes)
+        for part, consumed in reading._file_views(path):
+            skip = 3 if consumed == 0 and part[:3] == b"\xef\xbb\xbf" else 0
             run.start_block()
             tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, nparts, run, carry)
             carry = tokens.trailing_newline
@@ -549,9 +551,9 @@ def _tokenize_part(part, skip, consumed, path, errors, nparts, run, carry) -> _T
     for _, status, where, _ in results:
         if status == 1:
             if errors == "replace":  # rare: redo the part with U+FFFD in place of bad bytes
-                fixed = part.decode("utf-8", "replace").encode("utf-8")
+                fixed = bytes(part).decode("utf-8", "replace").encode("utf-8")
                 return _tokenize_part(fixed, skip, consumed, path, "strict", nparts, run, carry)
-            reading._raise_decode_error(path, part, consumed)
+            reading._raise_decode_error(path, bytes(part), consumed)
         if status == 2:
             reading._raise_long_word(path, consumed + where)
     # A newline at the end of range k precedes the first token of the next range that has one.

@@ -206,36 +206,52 @@ def _file_parts(path: Path) -> Iterator[tuple[bytes, int]]:
     each ending just after a whitespace character (or at the end of the file), with the bytes before
     it. A word longer than ``_MAX_WORD_BYTES`` stops with an error.
     """
+    for part, consumed in _file_views(path):
+        yield bytes(part), consumed
+
+
+def _file_views(path: Path) -> Iterator[tuple[memoryview, int]]:
+    """As :func:`_file_parts`, but each part is a view into one buffer reused for the whole file: it
+    is valid only until the next part is asked for. Used by the counter, which is done with a block's
+    bytes before it asks for the next: no fresh block, no copies (they cost more than the read).
+    """
     block_bytes = _BLOCK_BYTES
+    buffer = bytearray(2 * block_bytes)
     consumed = 0  # bytes of the (decompressed) stream before ``buffer``
-    buffer = b""
+    held = 0  # bytes at the front of ``buffer`` carried over from the last read (an unfinished word)
     with _open_binary(path) as handle:
         while True:
-            chunk = _read(handle, block_bytes, path)
-            at_end = not chunk
-            buffer = buffer + chunk if buffer else chunk
+            if len(buffer) - held < block_bytes:  # a long word: make room (only the rare path copies)
+                buffer = bytearray(buffer[:held]) + bytearray(2 * block_bytes)
+            view = memoryview(buffer)
+            got = _readinto(handle, view[held : held + block_bytes], path)
+            at_end = got == 0
+            total = held + got
             if at_end:
-                cut = len(buffer)
+                cut = total
             else:
-                cut = _after_last_space(buffer)
-                if cut == 0 and len(buffer) > _MAX_WORD_BYTES:
-                    cut = _after_last_wide_space(buffer)
+                cut = _after_last_space(buffer, total)
+                if cut == 0 and total > _MAX_WORD_BYTES:
+                    cut = _after_last_wide_space(bytes(view[:total]))
                     if cut == 0:
                         _raise_long_word(path, consumed)
                 if cut == 0:  # no whitespace yet: one long word, keep reading
+                    held = total
                     continue
-            yield buffer[:cut], consumed
+            yield view[:cut], consumed
             consumed += cut
-            buffer = buffer[cut:]
+            held = total - cut
+            buffer[:held] = buffer[cut:total]
             if at_end:
                 return
 
 
-def _after_last_space(data: bytes) -> int:
-    """Just after the last ASCII whitespace byte of ``data``, or 0; looks at the tail first (a full
-    reverse scan for each of the six bytes would read a block six times)."""
-    tail = max(0, len(data) - 4096)
-    cut = max(data.rfind(b, tail) for b in _CUT_BYTES)
+def _after_last_space(data: bytes | bytearray, end: int | None = None) -> int:
+    """Just after the last ASCII whitespace byte of ``data[:end]``, or 0; looks at the tail first (a
+    full reverse scan for each of the six bytes would read a block six times)."""
+    end = len(data) if end is None else end
+    tail = max(0, end - 4096)
+    cut = max(data.rfind(b, tail, end) for b in _CUT_BYTES)
     if cut < 0 and tail:
         cut = max(data.rfind(b, 0, tail) for b in _CUT_BYTES)
     return cut + 1
@@ -292,6 +308,20 @@ def _open_binary(path: Path) -> BinaryIO:
         return opener(path, "rb")
     except FileNotFoundError:
         raise FileNotFoundError(f"corpus file {str(path)!r} does not exist") from None
+
+
+def _readinto(handle: BinaryIO, target: memoryview, path: Path) -> int:
+    """Fill as much of ``target`` as the stream gives (0 at its end)."""
+    done = 0
+    try:
+        while done < len(target):
+            got = handle.readinto(target[done:])
+            if not got:
+                break
+            done += got
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt or truncated compressed file
+        raise CorpusError(f"cannot read corpus file {str(path)!r}: {exc}") from None
+    return done
 
 
 def _read(handle: BinaryIO, size: int, path: Path) -> bytes:
