@@ -141,6 +141,44 @@ def test_fit_more_refuses_changed_shape_and_unfitted(base_model):
         model.fit_more([["animal1", "animal2"]] * 10)
 
 
+def test_blend_is_the_weighted_average_of_before_and_after(base_model):
+    """Known words' rows: before + (1 - w) (after - before), in W and W'; new words' rows untouched."""
+    new_corpus = topic_corpus(300, 4, grown_topics())
+    plain = _copy(base_model).fit_more(new_corpus, epochs=2, blend=0)
+    blended = _copy(base_model).fit_more(new_corpus, epochs=2, blend=0.3)
+    assert plain.continuation_["blend"] == 0.0 and blended.continuation_["blend"] == 0.3
+    assert blended.vocab_.words == plain.vocab_.words
+    source = np.array([base_model.vocab_.index.get(w, -1) for w in plain.vocab_.words])
+    known, new = source >= 0, source < 0
+    assert new.sum() == 4
+    for name in ("input_vectors_", "output_vectors_"):
+        before = getattr(base_model, name)[source[known]]
+        after = getattr(plain, name)[known]
+        np.testing.assert_allclose(getattr(blended, name)[known], 0.3 * before + 0.7 * after, atol=1e-6)
+        np.testing.assert_array_equal(getattr(blended, name)[new], getattr(plain, name)[new])
+    assert np.array_equal(blended.wv_["animal1"], blended.input_vectors_[blended.vocab_.id("animal1")])
+
+
+def test_auto_blend_weighs_the_stages_by_words_trained(base_model):
+    base_words = sum(e["words"] for e in base_model.training_log_)
+    once = _copy(base_model).fit_more(topic_corpus(200, 4, grown_topics()), epochs=1)
+    now = sum(e["words"] for e in once.training_log_)
+    assert once.continuation_["words_before"] == base_words
+    assert once.continuation_["blend"] == pytest.approx(base_words / (base_words + now))
+    twice = _copy(once).fit_more(topic_corpus(200, 5, grown_topics()), epochs=1)  # a chain of stages
+    later = sum(e["words"] for e in twice.training_log_)
+    assert twice.continuation_["words_before"] == base_words + now
+    assert twice.continuation_["blend"] == pytest.approx((base_words + now) / (base_words + now + later))
+
+
+@pytest.mark.parametrize("bad", [1.5, -0.1, "half", True, [0.5]])
+def test_blend_values_are_checked_before_training(base_model, bad):
+    model = _copy(base_model)
+    with pytest.raises(ParameterError, match="'blend' parameter of fit_more must be 'auto' or a float"):
+        model.fit_more([["animal1", "animal2"]] * 10, blend=bad)
+    assert model.vocab_.words == base_model.vocab_.words  # nothing was trained
+
+
 KILLED_RUN = textwrap.dedent(
     """
     import os, signal, sys
@@ -333,7 +371,7 @@ def test_estimate_memory_numbers(base_model):
         Word2Vec().estimate_memory()
 
 
-def test_cli_continue_and_vocab_files(tmp_path):
+def test_cli_continue_and_vocab_files(tmp_path, capsys):
     from skipgram.cli import main
 
     first, second = tmp_path / "a.txt", tmp_path / "b.txt"
@@ -350,7 +388,15 @@ def test_cli_continue_and_vocab_files(tmp_path):
     assert main(["train", str(second), "-o", str(tmp_path / "v2.txt"), "--init-from", str(tmp_path / "m1"),
                  "--save-model", str(tmp_path / "m2"), *common]) == 0  # fmt: skip
     grown = Word2Vec.load(tmp_path / "m2")
-    assert "newanimal0" in grown.vocab_ and grown.continuation_ is not None
+    assert "newanimal0" in grown.vocab_ and 0 < grown.continuation_["blend"] < 1  # auto, saved
+    assert main(["train", str(second), "-o", str(tmp_path / "v4.txt"), "--init-from", str(tmp_path / "m1"),
+                 "--save-model", str(tmp_path / "m4"), "--blend", "0", *common]) == 0  # fmt: skip
+    assert Word2Vec.load(tmp_path / "m4").continuation_["blend"] == 0.0
+    assert main(["train", str(second), "-o", str(tmp_path / "v5.txt"), "--blend", "0.5", *common]) == 1
+    assert "--blend applies to continuing a model" in capsys.readouterr().err
+    assert main(["train", str(second), "-o", str(tmp_path / "v5.txt"), "--init-from", str(tmp_path / "m1"),
+                 "--blend", "lots", *common]) == 1  # fmt: skip
+    assert "--blend must be 'auto' or a number in [0, 1]; got 'lots'" in capsys.readouterr().err
     args = ["--init-from", str(tmp_path / "v1.txt"), "--lock-init", "--read-vocab", str(vocab_file)]
     assert main(["train", str(second), "-o", str(tmp_path / "v3.txt"), *args, *common]) == 0
     v1, v3 = (

@@ -13,6 +13,14 @@ and never restarts from scratch.
 
 Hierarchical softmax ties W' to the Huffman tree of the counts: a continuation with it keeps the old
 vocabulary and counts (``new_words=True`` is refused).
+
+Training on new text alone forgets some of the old: the continued vectors of known words drift to what
+the new text says (gensim's online training shows the same, measured in bench/results/). So at the end
+of a continuation the known words' rows are blended with the model it started from (:func:`blend`):
+``row = w * before + (1 - w) * after``, with ``w`` (default ``"auto"``) the share of the words the
+model was trained on before this continuation, i.e. a weighted average of the stages, weighted by how
+much text each saw. New words keep their trained rows. The weight is recorded as
+``continuation_["blend"]``; ``blend=0`` keeps the plain continuation.
 """
 
 from __future__ import annotations
@@ -164,6 +172,81 @@ def _find(vectors, word: str, index) -> int:
 
 
 # --- continuing a fitted model --------------------------------------------------------------------
+def words_trained(model) -> int:
+    """Corpus words the model was trained on over its whole history, earlier continuations included."""
+    own = sum(int(entry.get("words", 0)) for entry in getattr(model, "training_log_", []))
+    continuation = getattr(model, "continuation_", None) or {}
+    before = continuation.get("words_before")
+    if before is None:  # a continuation saved before "words_before" was recorded: its base's own epochs
+        before = sum(int(entry.get("words", 0)) for entry in continuation.get("base_training_log", []))
+    return own + max(0, int(before))
+
+
+def check_blend(blend: Any) -> float | str:
+    """``"auto"`` or a float in [0, 1] (``None`` means ``0.0``: no blending)."""
+    if blend is None:
+        return 0.0
+    if isinstance(blend, str) and blend == "auto":
+        return blend
+    if isinstance(blend, (int, float)) and not isinstance(blend, bool) and 0.0 <= float(blend) <= 1.0:
+        return float(blend)
+    raise ParameterError(
+        f"the 'blend' parameter of fit_more must be 'auto' or a float in the range [0, 1]; got {blend!r}"
+    )
+
+
+class Base:
+    """What :func:`blend` needs of the model a continuation starts from (references, no copies: the
+    continuation trains new matrices, so these stay as they were)."""
+
+    def __init__(self, model) -> None:
+        self.vocab = model.vocab_
+        self.input_vectors = model.input_vectors_
+        self.output_vectors = model.output_vectors_
+        self.words = words_trained(model)
+
+
+def blend(model, base: Base, weight: float | str) -> float:
+    """Blend the known words' rows of ``model`` (just continued from ``base``) with ``base``'s rows.
+
+    Returns the weight of ``base`` used: ``"auto"`` takes the share of ``base``'s words trained in the
+    two together (this continuation's epochs from ``model.training_log_``).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> before = NS(vocab_=Vocabulary(["a"], np.array([3]), 3), input_vectors_=np.ones((1, 2), np.float32),
+    ...             output_vectors_=np.ones((1, 2), np.float32), training_log_=[{"words": 30}])
+    >>> after = NS(vocab_=Vocabulary(["a", "b"], np.array([5, 2]), 7), params_={"loss": "negative"},
+    ...            input_vectors_=np.full((2, 2), 3, np.float32),
+    ...            output_vectors_=np.zeros((2, 2), np.float32), training_log_=[{"words": 10}])
+    >>> blend(after, Base(before), "auto"), after.input_vectors_.tolist()
+    (0.75, [[1.5, 1.5], [3.0, 3.0]])
+    """
+    now = sum(int(entry.get("words", 0)) for entry in model.training_log_)
+    if weight == "auto":
+        weight = base.words / (base.words + now) if base.words + now > 0 else 0.0
+    weight = float(weight)
+    if weight == 0.0:
+        return weight
+    source = np.fromiter(
+        (base.vocab.index.get(w, -1) for w in model.vocab_.words), np.int64, len(model.vocab_)
+    )
+    known = np.flatnonzero(source >= 0)
+    # before + (1 - w) * (after - before): a row that did not move (a locked one) stays bit-identical
+    take = np.float32(1.0 - weight)
+    w_in, earlier = model.input_vectors_, base.input_vectors[source[known]]
+    w_in[known] = earlier + take * (w_in[known] - earlier)
+    w_out = model.output_vectors_
+    if model.params_["loss"] == "hierarchical":  # same vocabulary, same tree: W' rows correspond
+        if w_out.shape == base.output_vectors.shape:
+            w_out[:] = base.output_vectors + take * (w_out - base.output_vectors)
+    else:
+        earlier = base.output_vectors[source[known]]
+        w_out[known] = earlier + take * (w_out[known] - earlier)
+    return weight
+
+
 def fingerprint(model) -> dict:
     """What identifies the model a continuation starts from (vocabulary, W, epochs trained)."""
     vocab = model.vocab_
@@ -232,6 +315,7 @@ def start_continuation(model, params: dict, sentences: Any, new_words: bool, tri
         "base_training_log": list(model.training_log_),
         "base_corpus": dict(getattr(model, "corpus_info_", {})),
         "new_words": added,
+        "words_before": words_trained(model),
         "earlier": list((getattr(model, "continuation_", None) or {}).get("earlier", []))
         + ([_summary(model.continuation_)] if getattr(model, "continuation_", None) else []),
     }

@@ -823,7 +823,8 @@ class Word2Vec:
                     "build_vocab(update=True) counts the corpus given to train(), "
                     "not the one given to build_vocab"
                 )
-            more: dict[str, Any] = {"epochs": int(epochs), "new_words": update is not None}
+            # gensim's train() after build_vocab(update=True) is a plain continuation: no blending
+            more: dict[str, Any] = {"epochs": int(epochs), "new_words": update is not None, "blend": 0.0}
             if start_alpha is not None:
                 more["lr"] = start_alpha
             if end_alpha is not None:

@@ -368,6 +368,7 @@ class Word2Vec:
         epochs: int | None = None,
         new_words: bool = True,
         lr: float | None = None,
+        blend: float | str | None = "auto",
         checkpoint: str | os.PathLike | None = None,
         checkpoint_interval: float = 600.0,
         callbacks: Sequence[EpochCallback] = (),
@@ -383,6 +384,14 @@ class Word2Vec:
         (default: the model's). With ``loss="hierarchical"`` only ``new_words=False`` is possible, and
         the vocabulary and counts stay as they were (the Huffman tree defines W').
 
+        Training on the new text alone forgets part of the old, so at the end the known words' rows
+        of W and W' are blended with this model's: ``blend * before + (1 - blend) * after``.
+        ``blend="auto"`` (default) weighs the two by the words each was trained on (the whole
+        history before, this run's epochs now), which on the 17M-token benchmark brought the
+        continued model from 6.6 to about 1 analogy point of one trained on the whole text (README);
+        ``blend=0`` keeps the plain continuation (gensim's behaviour). The weight used is recorded in
+        ``continuation_["blend"]``; callbacks and checkpoints during the run see the unblended rows.
+
         ``checkpoint``, ``callbacks`` and ``chunk_callbacks`` work as in :meth:`fit`: if the checkpoint
         file exists (a checkpoint of a continuation of this very model), training resumes from it.
 
@@ -396,6 +405,8 @@ class Word2Vec:
         """
         _require_fitted(self)
         params = _growth.continuation_params(self, self._resolved_params(), epochs, lr)
+        weight = _growth.check_blend(blend)
+        base = _growth.Base(self)
         with _restored_on_failure(self):
             run = _Run.prepare(
                 self, params, corpus, checkpoint, checkpoint_interval, grow={"new_words": bool(new_words)}
@@ -404,6 +415,14 @@ class Word2Vec:
                 run.train(callbacks, chunk_callbacks)
             finally:
                 run.close()
+            used = _growth.blend(self, base, weight)
+            if used:
+                logger.info(
+                    "blended the known words' vectors with the model before the continuation: %.3f of "
+                    "the earlier (%d words trained before)", used, base.words,
+                )  # fmt: skip
+            self.continuation_ = {**(self.continuation_ or {}), "blend": used}
+            self.wv_ = self._vectors(self.params_)
         return self
 
     def estimate_memory(

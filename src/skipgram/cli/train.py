@@ -93,6 +93,13 @@ def add_parser(subparsers) -> None:
     grow.add_argument(
         "--no-new-words", action="store_true", help="continuing a model: keep its vocabulary as it is"
     )
+    grow.add_argument(
+        "--blend",
+        metavar="auto|W",
+        default=None,
+        help="continuing a model: at the end, known words' vectors = W x before + (1 - W) x after; "
+        "auto (default): W = the share of words the model was trained on before; 0: no blending",
+    )
     # phrases (issue 12): learned first, joined on the fly while the corpus is read
     phrase_group = p.add_argument_group("phrases")
     add_phrase_options(phrase_group, prefix="phrase-")
@@ -176,13 +183,16 @@ def run(args: argparse.Namespace) -> int:
     else:
         if args.no_new_words:
             raise ParameterError("--no-new-words applies to continuing a model: give --init-from MODEL")
+        if args.blend is not None:
+            raise ParameterError("--blend applies to continuing a model: give --init-from MODEL")
         params["init_vectors"] = args.init_from
         model = Word2Vec(**params)
     try:
         if continuing:
             model.fit_more(
                 corpus, epochs=args.epochs, new_words=not args.no_new_words, lr=args.lr,
-                checkpoint=args.checkpoint, checkpoint_interval=args.checkpoint_interval,
+                blend=_blend_flag(args.blend), checkpoint=args.checkpoint,
+                checkpoint_interval=args.checkpoint_interval,
             )  # fmt: skip
         else:
             model.fit(
@@ -206,3 +216,13 @@ def run(args: argparse.Namespace) -> int:
         f"{last.get('words_per_second', 0):,.0f} words/s"
     )
     return 0
+
+
+def _blend_flag(value: str | None) -> float | str:
+    """``--blend``: ``auto`` or a number in [0, 1] (checked by ``fit_more``)."""
+    if value is None or value == "auto":
+        return "auto"
+    try:
+        return float(value)
+    except ValueError:
+        raise ParameterError(f"--blend must be 'auto' or a number in [0, 1]; got {value!r}") from None
