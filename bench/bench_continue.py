@@ -6,7 +6,8 @@ min_count 5, seed 1):
 
 - ``half1``: the first half, ``--epochs`` epochs;
 - ``continued``: ``half1`` continued with ``fit_more`` on the second half (new words on), ``--epochs``
-  epochs, the learning rate restarting from 0.025;
+  epochs, the learning rate restarting from 0.025, known words blended with ``half1`` (``blend="auto"``);
+- ``plain``: the same continuation with ``blend=0`` (no blending: what gensim's online training does);
 - ``whole``: the whole corpus from scratch, ``--epochs`` epochs (every token seen as often as in
   ``half1`` + ``continued``).
 
@@ -71,7 +72,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/skipgram-bench-continue"))
     parser.add_argument("--name", default="continue-e5")
-    parser.add_argument("--stages", default="half1,whole,continued")
+    parser.add_argument("--stages", default="half1,whole,continued,plain")
     parser.add_argument(
         "--lr", type=float, default=None, help="fit_more's starting rate (the model's: 0.025)"
     )
@@ -82,7 +83,7 @@ def main() -> None:
                   workers=args.workers, seed=1, progress=False)  # fmt: skip
     timings = {}
     tag = "" if args.lr is None else f"-lr{args.lr:g}"
-    files = {"half1": "half1", "whole": "whole", "continued": f"continued{tag}"}
+    files = {"half1": "half1", "whole": "whole", "continued": f"continued{tag}", "plain": f"plain{tag}"}
     for stage in args.stages.split(","):
         path = args.work / f"{files[stage]}-e{args.epochs}.model"
         if path.exists():
@@ -92,13 +93,14 @@ def main() -> None:
             Word2Vec(**params).fit(str(half1)).save(path)
         elif stage == "whole":
             Word2Vec(**params).fit(str(whole)).save(path)
-        elif stage == "continued":
+        elif stage in ("continued", "plain"):
             base = Word2Vec.load(args.work / f"half1-e{args.epochs}.model")
             base.set_params(workers=args.workers, progress=False)
-            base.fit_more(str(half2), epochs=args.epochs, lr=args.lr).save(path)
+            blend = "auto" if stage == "continued" else 0.0
+            base.fit_more(str(half2), epochs=args.epochs, lr=args.lr, blend=blend).save(path)
         timings[stage] = time.perf_counter() - began
         print(f"{stage}: trained in {timings[stage]:.0f} s", flush=True)
-    names = ("half1", "continued", "whole")
+    names = ("half1", "continued", "plain", "whole")
     models = {s: Word2Vec.load(args.work / f"{files[s]}-e{args.epochs}.model") for s in names}
     report = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -107,6 +109,7 @@ def main() -> None:
         "continuation_lr": args.lr if args.lr is not None else 0.025,
         "train_seconds": timings,
         "models": {s: scores(m.wv_) for s, m in models.items()},
+        "blend": models["continued"].continuation_.get("blend"),
     }
     old = set(models["half1"].vocab_.words)
     new_words = [w for w in models["continued"].vocab_.words if w not in old]
@@ -135,6 +138,11 @@ def main() -> None:
         lines.append(f"| {stage} | {q['vocab']:,} | {100 * q['analogy_accuracy']:.1f} | "
                      f"{q['analogy_correct']}/{q['analogy_total']} | "
                      f"{q['wordsim_spearman']:.3f} |")  # fmt: skip
+    lines += [
+        "",
+        f"`continued`: fit_more with blend='auto' (weight of half1 used: {report['blend']:.3f}); "
+        "`plain`: blend=0.",
+    ]
     lines += ["", f"New words in the continued model: {len(new_words):,}; mean share of each one's 10 "
               f"nearest neighbours that are among its 20 nearest in `whole` (first 200 new words): "
               f"{report['new_word_neighbour_overlap_at_10_in_whole_top20']}", ""]  # fmt: skip
