@@ -4,6 +4,7 @@ files and rules (vs the C tool and gensim), init_vectors with lock_init, estimat
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -174,7 +175,11 @@ def test_auto_blend_weighs_the_stages_by_words_trained(base_model):
 @pytest.mark.parametrize("bad", [1.5, -0.1, "half", True, [0.5]])
 def test_blend_values_are_checked_before_training(base_model, bad):
     model = _copy(base_model)
-    with pytest.raises(ParameterError, match="'blend' parameter of fit_more must be 'auto' or a float"):
+    expected = (
+        "The 'blend' parameter of fit_more must be one of 'auto', a float in the range [0, 1] or None; "
+        f"got {bad!r}"
+    )
+    with pytest.raises(ParameterError, match=re.escape(expected)):
         model.fit_more([["animal1", "animal2"]] * 10, blend=bad)
     assert model.vocab_.words == base_model.vocab_.words  # nothing was trained
 

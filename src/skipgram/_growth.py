@@ -172,27 +172,28 @@ def _find(vectors, word: str, index) -> int:
 
 
 # --- continuing a fitted model --------------------------------------------------------------------
+def _log_words(training_log: list[dict]) -> int:
+    """Corpus words trained over the epochs of a training log."""
+    return sum(int(entry.get("words", 0)) for entry in training_log)
+
+
 def words_trained(model) -> int:
     """Corpus words the model was trained on over its whole history, earlier continuations included."""
-    own = sum(int(entry.get("words", 0)) for entry in getattr(model, "training_log_", []))
+    own = _log_words(getattr(model, "training_log_", []))
     continuation = getattr(model, "continuation_", None) or {}
     before = continuation.get("words_before")
     if before is None:  # a continuation saved before "words_before" was recorded: its base's own epochs
-        before = sum(int(entry.get("words", 0)) for entry in continuation.get("base_training_log", []))
+        before = _log_words(continuation.get("base_training_log", []))
     return own + max(0, int(before))
 
 
 def check_blend(blend: Any) -> float | str:
     """``"auto"`` or a float in [0, 1] (``None`` means ``0.0``: no blending)."""
-    if blend is None:
-        return 0.0
-    if isinstance(blend, str) and blend == "auto":
-        return blend
-    if isinstance(blend, (int, float)) and not isinstance(blend, bool) and 0.0 <= float(blend) <= 1.0:
-        return float(blend)
-    raise ParameterError(
-        f"the 'blend' parameter of fit_more must be 'auto' or a float in the range [0, 1]; got {blend!r}"
-    )
+    from ._validation import NONE, Interval, Options, validate_params
+
+    allowed = [Options(("auto",)), Interval(float, 0.0, 1.0), NONE]
+    validate_params({"blend": blend}, {"blend": allowed}, "fit_more")
+    return 0.0 if blend is None else blend if blend == "auto" else float(blend)
 
 
 class Base:
@@ -223,7 +224,7 @@ def blend(model, base: Base, weight: float | str) -> float:
     >>> blend(after, Base(before), "auto"), after.input_vectors_.tolist()
     (0.75, [[1.5, 1.5], [3.0, 3.0]])
     """
-    now = sum(int(entry.get("words", 0)) for entry in model.training_log_)
+    now = _log_words(model.training_log_)
     if weight == "auto":
         weight = base.words / (base.words + now) if base.words + now > 0 else 0.0
     weight = float(weight)

@@ -174,14 +174,19 @@ def _memmap(path: Path, dtype: type, length: int) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r", shape=(length,))
 
 
-def _append(store: np.ndarray, used: int, ids: np.ndarray) -> np.ndarray:
-    """Write ``ids`` at ``store[used:]``, growing ``store`` in place when full.
+def _reserve(store: np.ndarray, size: int) -> None:
+    """Grow ``store`` in place to hold at least ``size`` values.
 
     ``ndarray.resize`` is a realloc (mremap for large arrays), not a copy into a second array, so
     the ids never exist twice in memory; growing by a quarter bounds the unused tail.
     """
-    if used + len(ids) > len(store):
-        store.resize(max(used + len(ids), len(store) + len(store) // 4, 1024), refcheck=False)
+    if size > len(store):
+        store.resize(max(size, len(store) + len(store) // 4, 1024), refcheck=False)
+
+
+def _append(store: np.ndarray, used: int, ids: np.ndarray) -> np.ndarray:
+    """Write ``ids`` at ``store[used:]``, growing ``store`` in place when full."""
+    _reserve(store, used + len(ids))
     store[used : used + len(ids)] = ids
     return store
 
@@ -361,9 +366,7 @@ class _ProvisionalStore:
                     self.buffer = np.empty(tokens.n, dtype=np.int32)
                 target = self.buffer
             else:  # the kept ids go straight to the end of the store
-                if self.used + tokens.n > len(self.store):
-                    grown = max(self.used + tokens.n, len(self.store) + len(self.store) // 4, 1024)
-                    self.store.resize(grown, refcheck=False)  # realloc: the ids never exist twice
+                _reserve(self.store, self.used + tokens.n)
                 target = self.store[self.used :]
             args = (tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, self.out, target)
             k, n = _sentences(*args)

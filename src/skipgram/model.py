@@ -416,13 +416,13 @@ class Word2Vec:
             finally:
                 run.close()
             used = _growth.blend(self, base, weight)
-            if used:
+            self.continuation_ = {**(self.continuation_ or {}), "blend": used}
+            if used:  # the rows changed: the vectors run.train made are stale
                 logger.info(
                     "blended the known words' vectors with the model before the continuation: %.3f of "
                     "the earlier (%d words trained before)", used, base.words,
                 )  # fmt: skip
-            self.continuation_ = {**(self.continuation_ or {}), "blend": used}
-            self.wv_ = self._vectors(self.params_)
+                self.wv_ = self._vectors(self.params_)
         return self
 
     def estimate_memory(

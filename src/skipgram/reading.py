@@ -310,6 +310,10 @@ def _open_binary(path: Path) -> BinaryIO:
         raise FileNotFoundError(f"corpus file {str(path)!r} does not exist") from None
 
 
+# What reading a corrupt or truncated (compressed) file raises.
+_READ_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
 def _readinto(handle: BinaryIO, target: memoryview, path: Path) -> int:
     """Fill as much of ``target`` as the stream gives (0 at its end)."""
     done = 0
@@ -319,7 +323,7 @@ def _readinto(handle: BinaryIO, target: memoryview, path: Path) -> int:
             if not got:
                 break
             done += got
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt or truncated compressed file
+    except _READ_ERRORS as exc:
         raise CorpusError(f"cannot read corpus file {str(path)!r}: {exc}") from None
     return done
 
@@ -327,7 +331,7 @@ def _readinto(handle: BinaryIO, target: memoryview, path: Path) -> int:
 def _read(handle: BinaryIO, size: int, path: Path) -> bytes:
     try:
         return handle.read(size)
-    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:  # corrupt or truncated compressed file
+    except _READ_ERRORS as exc:
         raise CorpusError(f"cannot read corpus file {str(path)!r}: {exc}") from None
 
 
