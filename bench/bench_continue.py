@@ -64,14 +64,20 @@ def scores(wv) -> dict:
     }
 
 
-def main() -> None:
-    from skipgram import Word2Vec
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def common_parser(description: str, name: str) -> argparse.ArgumentParser:
+    """The options this script and bench_continue_gensim.py share (same split, same folder)."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/skipgram-bench-continue"))
-    parser.add_argument("--name", default="continue-e5")
+    parser.add_argument("--name", default=name)
+    return parser
+
+
+def main() -> None:
+    from skipgram import Word2Vec
+
+    parser = common_parser(__doc__.split("\n")[0], "continue-e5")
     parser.add_argument("--stages", default="half1,whole,continued,plain")
     parser.add_argument(
         "--lr", type=float, default=None, help="fit_more's starting rate (the model's: 0.025)"

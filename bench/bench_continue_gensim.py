@@ -11,12 +11,10 @@ Command (after ``bench_continue.py`` made the split in ``--work``):
 
 from __future__ import annotations
 
-import argparse
 import json
 import time
-from pathlib import Path
 
-from bench_continue import DATA, ROOT, scores, split_corpus
+from bench_continue import DATA, ROOT, common_parser, scores, split_corpus
 
 
 def as_skipgram(kv):
@@ -29,12 +27,7 @@ def main() -> None:
     from gensim.models import Word2Vec
     from gensim.models.word2vec import LineSentence
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=5)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/skipgram-bench-continue"))
-    parser.add_argument("--name", default="continue-gensim-e5")
-    args = parser.parse_args()
+    args = common_parser(__doc__.split("\n")[0], "continue-gensim-e5").parse_args()
     half1, half2, whole = split_corpus(DATA / "enwiki-2015-1e8.txt.gz", args.work)
     params = dict(vector_size=100, window=5, min_count=5, negative=5, sample=1e-3, sg=1, hs=0,
                   epochs=args.epochs, workers=args.workers, seed=1)  # fmt: skip
