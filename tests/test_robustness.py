@@ -110,7 +110,14 @@ def test_tampered_checkpoint_arrays_are_refused(saved, change, message):
         ("params.negative", 0, "invalid parameters"),
         ("params.loss", "banana", "invalid parameters"),
         ("state.training_log", [1, 2], "training log"),
+        ("state.training_log", [{"loss": 1.0, "words": "many"}], "training log"),
         ("vocab_raw_total", -3, "not a count"),
+        # fit_more computes the blend weight from these: a bad one must not reach int() or sum()
+        ("continuation", {"words_before": "abc"}, "'words_before' \\('abc'\\) is not a count"),
+        ("continuation", {"words_before": -5}, "'words_before' \\(-5\\) is not a count"),
+        ("continuation", {"base_training_log": 3}, "base training log is not a list of epoch records"),
+        ("continuation", {"blend": 1.5}, "'blend' \\(1.5\\) is not a weight in \\[0, 1\\]"),
+        ("continuation", [1], "'continuation' is not a JSON object"),
     ],
 )
 def test_tampered_checkpoint_metadata_is_refused(saved, key, value, message):

@@ -184,7 +184,7 @@ def words_trained(model) -> int:
     before = continuation.get("words_before")
     if before is None:  # a continuation saved before "words_before" was recorded: its base's own epochs
         before = _log_words(continuation.get("base_training_log", []))
-    return own + max(0, int(before))
+    return own + int(before)  # checked when loaded (checkpoint._continuation_from)
 
 
 def check_blend(blend: Any) -> float | str:

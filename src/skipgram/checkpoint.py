@@ -112,9 +112,7 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
         vocab = Vocabulary(words, counts, raw_total)
         state = _state_from(name, metadata["state"])
         corpus = checks.check_corpus_info(name, metadata["corpus"])
-        continuation = metadata.get("continuation")
-        if continuation is not None and not isinstance(continuation, dict):
-            raise FormatError(f"{name}: the checkpoint's 'continuation' is not a JSON object")
+        continuation = _continuation_from(name, metadata.get("continuation"))
         lock_factor = arrays.get("lock_factor")
     except (KeyError, TypeError, ValueError) as exc:
         if isinstance(exc, FormatError):
@@ -132,6 +130,33 @@ def load_checkpoint(path: str | os.PathLike) -> Checkpoint:
     return Checkpoint(params, vocab, w_in, w_out, state, corpus, continuation, lock_factor)
 
 
+def _is_epoch_log(log) -> bool:
+    """A list of epoch records: each with a numeric loss and, where recorded, a count of words."""
+    return isinstance(log, list) and all(
+        isinstance(entry, dict)
+        and isinstance(entry.get("loss"), (int, float))
+        and ("words" not in entry or (checks.is_int(entry["words"]) and entry["words"] >= 0))
+        for entry in log
+    )
+
+
+def _continuation_from(name: str, data) -> dict | None:
+    """The saved continuation record, with the fields fit_more computes with of the right type."""
+    if data is None:
+        return None
+    if not isinstance(data, dict):
+        raise FormatError(f"{name}: the checkpoint's 'continuation' is not a JSON object")
+    before = data.get("words_before", 0)
+    if not checks.is_int(before) or before < 0:
+        raise FormatError(f"{name}: the continuation's 'words_before' ({before!r}) is not a count")
+    if not _is_epoch_log(data.get("base_training_log", [])):
+        raise FormatError(f"{name}: the continuation's base training log is not a list of epoch records")
+    blend = data.get("blend", 0.0)
+    if isinstance(blend, bool) or not isinstance(blend, (int, float)) or not 0.0 <= blend <= 1.0:
+        raise FormatError(f"{name}: the continuation's 'blend' ({blend!r}) is not a weight in [0, 1]")
+    return data
+
+
 def _state_from(name: str, data) -> TrainingState:
     """The saved training state, with every field of the type it must have (no silent int("3"))."""
     if not isinstance(data, dict):
@@ -140,9 +165,7 @@ def _state_from(name: str, data) -> TrainingState:
         if not checks.is_int(data.get(key)):
             raise FormatError(f"{name}: the saved {key} ({data.get(key)!r}) is not an integer")
     log, curve = data.get("training_log", []), data.get("loss_curve", [])
-    if not isinstance(log, list) or not all(
-        isinstance(entry, dict) and isinstance(entry.get("loss"), (int, float)) for entry in log
-    ):
+    if not _is_epoch_log(log):
         raise FormatError(f"{name}: the saved training log is not a list of epoch records with a loss")
     if not isinstance(curve, list) or not all(
         isinstance(point, list) and len(point) == 2 and all(isinstance(v, (int, float)) for v in point)
