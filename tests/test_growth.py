@@ -402,6 +402,9 @@ def test_cli_continue_and_vocab_files(tmp_path, capsys):
     assert main(["train", str(second), "-o", str(tmp_path / "v5.txt"), "--init-from", str(tmp_path / "m1"),
                  "--blend", "lots", *common]) == 1  # fmt: skip
     assert "--blend must be 'auto' or a number in [0, 1]; got 'lots'" in capsys.readouterr().err
+    assert main(["train", str(second), "-o", str(tmp_path / "v5.txt"), "--init-from", str(tmp_path / "m1"),
+                 "--blend", "2", *common]) == 1  # fmt: skip
+    assert "--blend must be 'auto' or a number in [0, 1]; got '2'" in capsys.readouterr().err
     args = ["--init-from", str(tmp_path / "v1.txt"), "--lock-init", "--read-vocab", str(vocab_file)]
     assert main(["train", str(second), "-o", str(tmp_path / "v3.txt"), *args, *common]) == 0
     v1, v3 = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -219,10 +220,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _blend_flag(value: str | None) -> float | str:
-    """``--blend``: ``auto`` or a number in [0, 1] (checked by ``fit_more``)."""
+    """``--blend``: ``auto`` or a number in [0, 1], refused in the flag's own words."""
     if value is None or value == "auto":
         return "auto"
     try:
-        return float(value)
+        weight = float(value)
     except ValueError:
-        raise ParameterError(f"--blend must be 'auto' or a number in [0, 1]; got {value!r}") from None
+        weight = math.nan
+    if not 0.0 <= weight <= 1.0:  # NaN too
+        raise ParameterError(f"--blend must be 'auto' or a number in [0, 1]; got {value!r}")
+    return weight
