@@ -179,6 +179,7 @@ def run(args: argparse.Namespace) -> int:
     continuing = bool(args.init_from) and _is_model_file(args.init_from)
     if continuing:
         _refuse_with_model(args)
+        blend = _blend_flag(args.blend)  # before the model is read
         model = Word2Vec.load(args.init_from)
         model.set_params(**{k: params[k] for k in ("workers", "cache_dir", "progress", "trim_rule")})
     else:
@@ -192,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
         if continuing:
             model.fit_more(
                 corpus, epochs=args.epochs, new_words=not args.no_new_words, lr=args.lr,
-                blend=_blend_flag(args.blend), checkpoint=args.checkpoint,
+                blend=blend, checkpoint=args.checkpoint,
                 checkpoint_interval=args.checkpoint_interval,
             )  # fmt: skip
         else:
