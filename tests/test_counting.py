@@ -8,7 +8,6 @@ import itertools
 import lzma
 import random
 import re
-import time
 from collections import Counter
 
 import numpy as np
@@ -198,6 +197,52 @@ def test_undecodable_bytes_name_file_line_and_offset(tmp_path, monkeypatch):
     assert "b\ufffdd" in vocab
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_a_block_redone_for_bad_bytes_is_counted_once(tmp_path, monkeypatch, workers):
+    # Each worker counts its range as soon as it has split it; when another range of the block holds
+    # bad bytes, errors="replace" redoes the block, and the counts already made must be taken back.
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 200)
+    sentences = mixed_corpus(4, n_sentences=60, noise=0.2)
+    lines = [" ".join(s).encode() for s in sentences]
+    lines[7] += b" b\xffd"
+    lines[31] = b"\xfe " + lines[31]
+    path = tmp_path / "bad.txt"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    decoded = [line.decode("utf-8", "replace").split() for line in lines]
+    got = scan(LineCorpus(path, errors="replace"), min_count=1, workers=workers, count_memory_mb=None)
+    assert_same_scan(got, scan([s for s in decoded if s], min_count=1))
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_the_room_reserved_for_a_plain_file_holds_every_id(tmp_path, monkeypatch, workers):
+    # The densest text there is (one-byte words, one separator each): the room reserved from the
+    # file's size must hold every id, so the store never grows (and never zero-fills) while counting;
+    # and a reservation that turns out too small (a file that grew) falls back to growing.
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 97)
+    rng = random.Random(2)
+    lines = [" ".join(rng.choice("abcdefgh") for _ in range(rng.randint(1, 40))) for _ in range(200)]
+    path = tmp_path / "dense.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")  # no newline at the end: one more token's room
+    reference = scan([line.split() for line in lines], min_count=1)
+    grew = []
+    reserve = corpus_module._reserve
+
+    def spy(store, size):
+        grew.append(size > len(store))
+        reserve(store, size)
+
+    monkeypatch.setattr(corpus_module, "_reserve", spy)
+    got = scan(path, min_count=1, workers=workers)
+    assert grew and not any(grew)
+    assert not got[1].ids.flags.owndata  # the ids live in the reserved map
+    assert_same_scan(got, reference)
+    expect = corpus_module._ProvisionalStore.expect
+    monkeypatch.setattr(corpus_module._ProvisionalStore, "expect", lambda self, n: expect(self, 50))
+    grew.clear()
+    assert_same_scan(scan(path, min_count=1, workers=workers), reference)
+    assert any(grew)
+
+
 def test_a_word_without_whitespace_is_bounded(tmp_path, monkeypatch):
     monkeypatch.setattr(reading, "_MAX_WORD_BYTES", 100)
     monkeypatch.setattr(reading, "_BLOCK_BYTES", 16)
@@ -250,31 +295,57 @@ def test_pruned_scan_into_a_cache_folder(tmp_path, monkeypatch):
     encoded.close()
 
 
+class RecordingStore:
+    """An IdStore that keeps every block's ids as a list (and counts resets and file ends)."""
+
+    def __init__(self) -> None:
+        self.blocks: list[list[int]] = []
+        self.resets = self.ends = 0
+        self.buffer = np.empty(0, dtype=np.int32)
+
+    def target(self, n):
+        if len(self.buffer) < n:
+            self.buffer = np.full(n, -7, dtype=np.int32)
+        return self.buffer
+
+    def add_all(self, tokens):
+        self.blocks.append(self.buffer[: tokens.n].tolist())
+
+    def add(self, tokens, ids):
+        self.blocks.append(tokens.kept_ids(ids).tolist())
+
+    def end_of_file(self):
+        self.ends += 1
+
+    def reset(self):
+        self.blocks.clear()
+        self.resets += 1
+
+
+@pytest.mark.parametrize("memory", [None, TINY])
 @pytest.mark.parametrize("workers", [1, 2, 3])
-def test_stored_blocks_arrive_in_order_and_errors_surface(tmp_path, monkeypatch, workers):
-    # With several workers a block's ids are handed over on a side thread while the next block is
-    # tokenised into the other set of arrays: each must arrive intact, in order, and an error raised
-    # while storing must reach the caller (not be lost on the thread).
-    monkeypatch.setattr(reading, "_BLOCK_BYTES", 64)
-    sentences = mixed_corpus(5, n_sentences=80)
+def test_stored_ids_name_every_token_in_order(tmp_path, monkeypatch, workers, memory):
+    # Sharded, each worker writes its region's ids straight to the store and a word seen by several
+    # workers has an id in each; pruned, the second pass stores them. Either way the ids, mapped
+    # through id_map, must spell the text, token for token.
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 256)
+    sentences = mixed_corpus(5, n_sentences=600)  # each worker sees over 1,024 words: TINY is reached
     path = tmp_path / "c.txt"
     path.write_text("\n".join(" ".join(s) for s in sentences if s) + "\n", encoding="utf-8")
-    seen: list[list[int]] = []
+    store = RecordingStore()
+    counted = counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=memory, store=store)
+    assert counted.pruned == (memory is not None) and store.resets == counted.pruned and store.ends >= 1
+    words, _, keys = counted.frequent(1)
+    word_of = counted.id_map(keys, np.arange(len(words), dtype=np.int32))
+    text = path.read_text(encoding="utf-8").split()
+    assert [words[word_of[i]] for block in store.blocks for i in block] == text
+    assert len(store.blocks) > 10  # many blocks, so the reused arrays were reused many times
+    if workers > 1 and memory is None:  # a word in several shards: several ids, one word
+        assert counted.id_space > len(words)
 
-    def record(tokens, ids, end_of_file, pass_number):
-        if tokens is not None:
-            time.sleep(0.005)  # slow storage: the next block is read and counted meanwhile
-            seen.append(tokens.kept_ids(ids).tolist())
-
-    counted = counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, on_batch=record)
-    words, _, provisional = counted.frequent(1)
-    word_of = dict(zip(provisional.tolist(), words, strict=True))
-    assert [word_of[i] for block in seen for i in block] == path.read_text(encoding="utf-8").split()
-    assert len(seen) > 10  # many blocks, so the two sets of arrays were reused many times
-
-    def fail(tokens, ids, end_of_file, pass_number):
-        if tokens is not None:
+    class Failing(RecordingStore):
+        def add_all(self, tokens):
             raise RuntimeError("disk full")
 
     with pytest.raises(RuntimeError, match="disk full"):
-        counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, on_batch=fail)
+        counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, store=Failing())

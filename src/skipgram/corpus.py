@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 import logging
+import mmap
 import os
 import shutil
+import sys
 import tempfile
 import weakref
 from collections.abc import Iterable
@@ -30,9 +32,9 @@ import numpy as np
 
 from ._atomic import atomic_write
 from ._leftovers import cache_prefix
-from .counting import _move_down, _remap_sentences, _sentences, count_words
+from .counting import _move_down, _remap_sentences, _sentence_lengths, _sentences, count_words
 from .errors import CorpusError
-from .reading import LineCorpus, PathLike, _token_batches, as_sentences
+from .reading import LineCorpus, PathLike, _plain_bytes, _token_batches, as_sentences
 from .vocab import Vocabulary
 
 # LineCorpus and as_sentences live in reading.py; they are re-exported because a corpus is where
@@ -184,6 +186,41 @@ def _reserve(store: np.ndarray, size: int) -> None:
         store.resize(max(size, len(store) + len(store) // 4, 1024), refcheck=False)
 
 
+# Linux's MAP_NORESERVE (Python's mmap names it from 3.13): the reservation is address space only.
+_MAP_NORESERVE = getattr(mmap, "MAP_NORESERVE", 0x4000 if sys.platform.startswith("linux") else 0)
+
+
+def _reserved_ids(n: int) -> np.ndarray | None:
+    """Room for ``n`` int32 ids as address space only (an anonymous private map), or None.
+
+    Unlike growing an array (``resize`` zero-fills every new part on the thread that grows it),
+    a page of the map is allocated when a counting worker first writes to it, on that worker: the
+    pages are faulted in side by side, and the ones never written cost nothing.
+    """
+    if n <= 0 or not hasattr(mmap, "MAP_ANONYMOUS"):
+        return None
+    try:
+        space = mmap.mmap(-1, 4 * n, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | _MAP_NORESERVE)
+    except (OSError, OverflowError, ValueError):
+        return None
+    return np.frombuffer(space, dtype=np.int32)
+
+
+def _trim(store: np.ndarray, n: int) -> np.ndarray:
+    """``store[:n]``, giving back what lies beyond: a realloc for an array, the pages for a map."""
+    if store.flags.owndata:
+        store.resize(n, refcheck=False)
+        return store
+    root = store
+    while isinstance(root, np.ndarray):
+        root = root.base
+    if isinstance(root, mmap.mmap) and hasattr(mmap, "MADV_DONTNEED"):
+        first = -(-4 * n // mmap.PAGESIZE) * mmap.PAGESIZE
+        if first < len(root):
+            root.madvise(mmap.MADV_DONTNEED, first, len(root) - first)
+    return store[:n]
+
+
 def _append(store: np.ndarray, used: int, ids: np.ndarray) -> np.ndarray:
     """Write ``ids`` at ``store[used:]``, growing ``store`` in place when full."""
     _reserve(store, used + len(ids))
@@ -324,7 +361,7 @@ def _remap_in_place(
         if start != total:
             _move_down(store, start, total, n)
         total += n
-    store.resize(total, refcheck=False)
+    store = _trim(store, total)
     kept = kept[kept > 0]
     return EncodedCorpus(store, np.concatenate([[0], np.cumsum(kept)]).astype(np.int64), raw_words)
 
@@ -357,27 +394,51 @@ class _ProvisionalStore:
             self.scratch.seek(0)
             self.scratch.truncate()
 
-    def add(self, tokens: Any, ids: np.ndarray | None, end_of_file: bool, pass_number: int) -> None:
-        if tokens is not None:
-            if len(self.out) < tokens.n + 1:
-                self.out = np.empty(tokens.n + 1, dtype=np.int64)
-            if self.scratch is not None:
-                if len(self.buffer) < tokens.n:
-                    self.buffer = np.empty(tokens.n, dtype=np.int32)
-                target = self.buffer
-            else:  # the kept ids go straight to the end of the store
-                _reserve(self.store, self.used + tokens.n)
-                target = self.store[self.used :]
-            args = (tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, self.out, target)
-            k, n = _sentences(*args)
-            self.lengths.append(self.out[:k].copy())
-            if self.scratch is not None:
-                self.scratch.write(target[:n].astype("<i4", copy=False).tobytes())
-            self.used += int(n)
-        if end_of_file:  # a file (or a batch of whole sentences) ends the open sentence
-            if self.open[1] > 0:
-                self.lengths.append(self.open[1:2].copy())
-            self.open[:] = 0
+    def expect(self, most_tokens: int) -> None:
+        """The corpus has at most ``most_tokens`` tokens: reserve room for them (see _reserved_ids)."""
+        if self.scratch is None and self.used == 0:
+            reserved = _reserved_ids(most_tokens)
+            if reserved is not None:
+                self.store = reserved
+
+    def target(self, n: int) -> np.ndarray:
+        if self.scratch is not None:
+            if len(self.buffer) < n:
+                self.buffer = np.empty(n, dtype=np.int32)
+            return self.buffer
+        if self.used + n > len(self.store) and not self.store.flags.owndata:
+            self.store = self.store[: self.used].copy()  # outgrew a reservation: grow as an array
+        _reserve(self.store, self.used + n)  # the ids go straight to the end of the store
+        return self.store[self.used :]
+
+    def _block_lengths(self, n: int) -> np.ndarray:
+        if len(self.out) < n + 1:
+            self.out = np.empty(n + 1, dtype=np.int64)
+        return self.out
+
+    def _stored(self, k: int, n: int) -> None:
+        self.lengths.append(self.out[:k].copy())
+        if self.scratch is not None:
+            self.scratch.write(self.buffer[:n].astype("<i4", copy=False).tobytes())
+        self.used += int(n)
+
+    def add_all(self, tokens: Any) -> None:
+        out = self._block_lengths(tokens.n)
+        self._stored(
+            _sentence_lengths(tokens.nl, tokens.reg_start, tokens.reg_n, self.open, self.limit, out), tokens.n
+        )
+
+    def add(self, tokens: Any, ids: np.ndarray) -> None:
+        out = self._block_lengths(tokens.n)
+        target = self.target(tokens.n)
+        self._stored(
+            *_sentences(tokens.nl, ids, tokens.reg_start, tokens.reg_n, self.open, self.limit, out, target)
+        )
+
+    def end_of_file(self) -> None:
+        if self.open[1] > 0:
+            self.lengths.append(self.open[1:2].copy())
+        self.open[:] = 0
 
     def _lengths(self) -> np.ndarray:
         lengths = np.concatenate([np.zeros(0, np.int64), *self.lengths])
@@ -398,8 +459,7 @@ class _ProvisionalStore:
         lengths = self._lengths()
         if self.scratch is None:
             store, self.store = self.store, np.empty(0, dtype=np.int32)
-            store.resize(self.used, refcheck=False)
-            return _remap_in_place(store, lengths, final, raw_words, workers)
+            return _remap_in_place(_trim(store, self.used), lengths, final, raw_words, workers)
         sink = _Sink(cache_dir)
         try:
             for start, chunk in self._batches(lengths):
@@ -457,21 +517,24 @@ def scan(
     sentences = as_sentences(sentences)
     limit = sentences.max_sentence_length if isinstance(sentences, LineCorpus) else 2**62
     store = _ProvisionalStore(cache_dir, limit)
+    plain = _plain_bytes(sentences.paths) if isinstance(sentences, LineCorpus) else None
+    if plain is not None:  # a token takes a byte and a separator; each file and range may round up
+        store.expect(plain // 2 + len(sentences.paths) + 64 * max(1, workers))
     try:
         counted = count_words(
             sentences,
             min_count=min_count,
             workers=workers,
             count_memory_mb=count_memory_mb,
-            on_batch=store.add,
-            on_restart=store.reset,
+            store=store,
         )
         vocab, words, provisional = Vocabulary._from_word_counts(
             counted, min_count=min_count, max_vocab_size=max_vocab_size, stop_words=stop_words
         )
         # provisional id -> final id, or -1 for a pruned word
-        final = np.full(counted.id_space, -1, dtype=np.int32)
-        final[provisional] = np.fromiter(map(vocab.index.get, words, repeat(-1)), np.int32, len(words))
+        final = counted.id_map(
+            provisional, np.fromiter(map(vocab.index.get, words, repeat(-1)), np.int32, len(words))
+        )
         del counted, words, provisional
         encoded = store.remap(final, vocab.raw_total, cache_dir, workers)
     finally:

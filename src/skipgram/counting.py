@@ -5,21 +5,27 @@ kernels that release the GIL, and words live in per-thread open-addressing hash 
 plus a few arrays, about 50 bytes per distinct word). Python strings are made only for the words that
 reach ``min_count``.
 
-Threads: a block of text is cut into ``workers`` ranges at whitespace, tokenised and hashed in
-parallel; then thread ``p`` counts the tokens whose hash falls in partition ``p`` (each word belongs to
-exactly one partition, so no locks and no merging). A word's provisional id is
-``local_id * workers + p``; final ids depend on counts and words only, so any number of workers gives
-the same vocabulary, ids and order.
+Threads: a block of text is cut into ``workers`` ranges at whitespace; worker ``k`` splits and
+hashes range ``k`` and counts it at once in its own table (its *shard*, while the tokens are still in
+its core's cache), writing the ids straight into the caller's store. Workers share no table and wait
+for each other once per block. A word seen by several workers has a provisional id in each
+(``local_id * workers + k``); at the end the shards are merged and :meth:`WordCounts.id_map` maps every
+one of those ids to the word. Final ids depend on counts and words only, so any number of workers
+gives the same vocabulary, ids and order.
 
-Memory bound (``count_memory_mb``): while the tables fit in it, counting is exact and the corpus is
-encoded in the same pass. When a partition's table would outgrow its share, its counts are folded into a
-count-min sketch (conservative update, 16-bit saturating cells, half the budget) and the table is
-freed; from then on that partition only updates the sketch. A sketch never underestimates, so after
-the pass every word with ``count >= min_count`` has an estimate ``>= min_count``. A second pass over
-the text then counts exactly, in a fresh table, only the words whose estimate reaches ``min_count``
-and encodes the corpus. Guarantee: **the vocabulary and every count in it are exactly those of an
-unbounded count**, always (not with high probability); only the number of rare words that pass the
-filter (and so the second pass's table size) depends on the sketch's luck, and those are dropped.
+Memory bound (``count_memory_mb``): while the shards fit in it (each its share), counting is exact
+and the corpus is encoded in the same pass. When a shard would outgrow its share, every shard's
+counts are folded into count-min sketches (conservative update, 16-bit saturating cells, half the
+budget), one per hash partition, and the tables are freed; from then on worker ``p`` updates only
+the sketch of partition ``p`` (each word in exactly one sketch). A sketch never underestimates, so
+after the pass every word with ``count >= min_count`` has an estimate ``>= min_count``. A second pass
+over the text then counts exactly, in a fresh table per partition, only the words whose estimate
+reaches ``min_count``, and encodes the corpus. The shards are merged without a bound at the end of
+an exact pass (memory: the shards plus the words new to the first one).
+
+Guarantee: **the vocabulary and every count in it are exactly those of an unbounded count**, always
+(not with high probability); only the number of rare words that pass the filter (and so the second
+pass's table size) depends on the sketch's luck, and those are dropped.
 
 Examples
 --------
@@ -31,13 +37,12 @@ Examples
 
 from __future__ import annotations
 
-import collections
 import itertools
 import math
+import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
-from typing import Any
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
 
 import numpy as np
 from numba import njit
@@ -60,6 +65,8 @@ _SKETCH_CAP = 65535  # uint16 cells saturate here; the filter compares against m
 _MAX_IDS = 2**31 - 1
 # Bytes per distinct word in a table besides its text: hash 8, offset 8, length 4, count 8, slots ~8.
 _WORD_BYTES = 36
+# Ranges a block is cut into per worker (see _Runner).
+_RANGES_PER_WORKER = 4
 
 # --- kernels ----------------------------------------------------------------------------------------
 
@@ -237,10 +244,19 @@ def _sketch_add(sketch, h, c):
             sketch[r, j] = target
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _partition_of(h, nparts):
+    # Lemire's multiply-shift on the top 32 bits: a 64-bit modulo here cost more than the count.
+    return np.int64(((h >> _S32) * np.uint64(nparts)) >> _S32)
+
+
 @njit(nogil=True, cache=True)
-def _seed_sketch(w_hash, w_count, n_words, sketch):
+def _seed_sketch(w_hash, w_count, n_words, part, nparts, sketch):
+    """Add the counted words of partition ``part`` to its sketch."""
     for w in range(n_words):
-        _sketch_add(sketch, w_hash[w], w_count[w])
+        h = w_hash[w]
+        if nparts == 1 or _partition_of(h, nparts) == part:
+            _sketch_add(sketch, h, w_count[w])
 
 
 @njit(nogil=True, cache=True)
@@ -254,38 +270,64 @@ def _rehash(w_hash, n_words, slots):
         slots[j] = w
 
 
+@njit(nogil=True, cache=True, inline="always")
+def _find(h, text, s, length, slots, w_hash, w_off, w_len, arena):
+    """(slot, word) of the word ``text[s:s + length]`` with hash ``h``; word -1 (and the free slot
+    to put it in) when the table does not hold it."""
+    mask = np.uint64(len(slots) - 1)
+    j = h & mask
+    w = slots[j]
+    while w >= 0:
+        if w_hash[w] == h and w_len[w] == length:
+            o = w_off[w]
+            same = True
+            for k in range(length):
+                if arena[o + k] != text[s + k]:
+                    same = False
+                    break
+            if same:
+                return j, w
+        j = (j + np.uint64(1)) & mask
+        w = slots[j]
+    return j, -1
+
+
+@njit(nogil=True, cache=True, inline="always")
+def _has_room(n_words, used, length, w_hash, arena, slots):
+    return n_words < len(w_hash) and used + length <= len(arena) and 2 * (n_words + 1) <= len(slots)
+
+
 @njit(nogil=True, cache=True)
 def _count(
-    buf, tok_start, tok_len, tok_hash, reg_start, reg_n, reg, begin, part, nparts, mode, min_est,
-    slots, w_hash, w_off, w_len, w_count, arena, state, sketch, out_ids,
+    buf, tok_start, tok_len, tok_hash, reg_start, reg_n, reg_begin, reg, part, nparts, route, mode,
+    min_est, slots, w_hash, w_off, w_len, w_count, arena, state, sketch, out_ids, shift,
 ):  # fmt: skip
-    """Count partition ``part``'s tokens of regions ``reg..``, from token ``begin`` of region ``reg``.
+    """Count tokens of regions ``reg..`` (region ``r`` from its token ``reg_begin[r]``).
 
+    ``route``: only the tokens of hash partition ``part`` (of ``nparts``); otherwise every token.
     mode 0: count every token in the table; 1: only update the sketch; 2: count in the table only
-    tokens whose sketch estimate >= ``min_est`` (others get id -1). ``state`` = [n_words, arena_used,
+    tokens whose sketch estimate >= ``min_est`` (others get id -1). Token ``i``'s id
+    (``word * nparts + part``) goes to ``out_ids[i + shift]``. ``state`` = [n_words, arena_used,
     stop_region, stop_token]. Returns False when the table is full (state says where it stopped).
     """
     mask = np.uint64(len(slots) - 1)
     n_words = state[0]
     used = state[1]
-    cap_words = len(w_hash)
-    cap_arena = len(arena)
     for r in range(reg, len(reg_start)):
         base = reg_start[r]
-        first = base + (begin if r == reg else 0)
-        for i in range(first, base + reg_n[r]):
+        for i in range(base + reg_begin[r], base + reg_n[r]):
             h = tok_hash[i]
-            # Lemire's multiply-shift on the top 32 bits: a 64-bit modulo here cost more than the count.
-            if nparts > 1 and np.int64(((h >> _S32) * np.uint64(nparts)) >> _S32) != part:
+            if route and nparts > 1 and _partition_of(h, nparts) != part:
                 continue
             if mode == 1:
                 _sketch_add(sketch, h, 1)
                 continue
             if mode == 2 and _estimate(sketch, h) < min_est:
-                out_ids[i] = -1
+                out_ids[i + shift] = -1
                 continue
             length = tok_len[i]
             s = tok_start[i]
+            # the lookup of _find, written out: as a call (even inlined) it made this loop 1.5x slower
             j = h & mask
             w = slots[j]
             while w >= 0:
@@ -301,7 +343,7 @@ def _count(
                 j = (j + np.uint64(1)) & mask
                 w = slots[j]
             if w < 0:
-                if n_words >= cap_words or used + length > cap_arena or 2 * (n_words + 1) > len(slots):
+                if not _has_room(n_words, used, length, w_hash, arena, slots):
                     state[0] = n_words
                     state[1] = used
                     state[2] = r
@@ -317,10 +359,72 @@ def _count(
                 arena[used : used + length] = buf[s : s + length]
                 used += length
             w_count[w] += 1
-            out_ids[i] = w * nparts + part
+            out_ids[i + shift] = w * nparts + part
     state[0] = n_words
     state[1] = used
     return True
+
+
+@njit(nogil=True, cache=True)
+def _uncount(w_count, ids, nparts):
+    for i in range(len(ids)):
+        w_count[ids[i] // nparts] -= 1
+
+
+@njit(nogil=True, cache=True)
+def _merge(
+    slots, w_hash, w_off, w_len, w_count, arena, state,
+    src_hash, src_off, src_len, src_count, src_arena, first, n_src, alias,
+):  # fmt: skip
+    """Add the words ``first..n_src`` of a source table (and their counts) to a table;
+    ``alias[w]`` = the word's index there. Returns where it stopped for room (``n_src``: done)."""
+    n_words = state[0]
+    used = state[1]
+    for w in range(first, n_src):
+        h = src_hash[w]
+        length = src_len[w]
+        s = src_off[w]
+        j, d = _find(h, src_arena, s, length, slots, w_hash, w_off, w_len, arena)
+        if d < 0:
+            if not _has_room(n_words, used, length, w_hash, arena, slots):
+                state[0] = n_words
+                state[1] = used
+                return w
+            d = n_words
+            n_words += 1
+            slots[j] = d
+            w_hash[d] = h
+            w_off[d] = used
+            w_len[d] = length
+            w_count[d] = 0
+            arena[used : used + length] = src_arena[s : s + length]
+            used += length
+        w_count[d] += src_count[w]
+        alias[w] = d
+    state[0] = n_words
+    state[1] = used
+    return n_src
+
+
+@njit(nogil=True, cache=True)
+def _sentence_lengths(nl_before, reg_start, reg_n, state, limit, out):
+    """As :func:`_sentences` when every token is kept: only the lengths (``state`` = open [raw, kept])."""
+    k = 0
+    n = state[0]
+    for r in range(len(reg_start)):
+        for i in range(reg_start[r], reg_start[r] + reg_n[r]):
+            if nl_before[i] and n > 0:
+                out[k] = n
+                k += 1
+                n = 0
+            n += 1
+            if n == limit:
+                out[k] = n
+                k += 1
+                n = 0
+    state[0] = n
+    state[1] = n
+    return k
 
 
 @njit(nogil=True, cache=True)
@@ -401,8 +505,13 @@ def _next_cut(buf, pos, end):
 # --- tables -----------------------------------------------------------------------------------------
 
 
-class _Partition:
-    """One thread's hash table (exact counts) and, once the table outgrew its budget, its sketch."""
+class _Table:
+    """A hash table of exact counts, and, once the exact count gave up, a count-min sketch.
+
+    Its words get provisional ids ``local_id * nparts + part``. In the exact first pass table ``k``
+    counts the ``k``-th region of every block (a shard of the text); after the bound was reached
+    table ``p`` owns the words of hash partition ``p`` (so every word is in exactly one sketch).
+    """
 
     def __init__(self, part: int, nparts: int, budget: float, sketch_bytes: int) -> None:
         self.part, self.nparts = part, nparts
@@ -410,7 +519,6 @@ class _Partition:
         self.sketch_bytes = sketch_bytes
         self.mode = 0
         self.sketch = np.zeros((1, 1), dtype=np.uint16)
-        self.switched = False  # the table outgrew the budget in the first pass
         self._new_table(1 << 10)
 
     def _new_table(self, words: int) -> None:
@@ -426,23 +534,63 @@ class _Partition:
     def n_words(self) -> int:
         return int(self.state[0])
 
-    def table_bytes(self, words: int, slots: int, arena: int) -> int:
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        return self.slots, self.w_hash, self.w_off, self.w_len, self.w_count, self.arena, self.state
+
+    @staticmethod
+    def table_bytes(words: int, slots: int, arena: int) -> int:
         return words * 28 + slots * 4 + arena
 
-    def count(self, tokens: _Tokens, out_ids: np.ndarray, min_est: int) -> None:
-        reg, begin = 0, 0
-        while not _count(
-            tokens.buf, tokens.start, tokens.length, tokens.hash, tokens.reg_start, tokens.reg_n,
-            reg, begin, self.part, self.nparts, self.mode, min_est,
-            self.slots, self.w_hash, self.w_off, self.w_len, self.w_count, self.arena, self.state,
-            self.sketch, out_ids,
-        ):  # fmt: skip
-            reg, begin = int(self.state[2]), int(self.state[3])
-            i = tokens.reg_start[reg] + begin
-            self._grow(int(tokens.length[i]))
+    def count(
+        self, tokens: _Tokens, regions: slice, out: np.ndarray, shift: int, route: bool, min_est: int
+    ) -> int:
+        """Count the tokens of ``tokens``'s ``regions``; see :meth:`count_arrays`."""
+        t = tokens
+        reg_start, reg_n = t.reg_start[regions], t.reg_n[regions]
+        return self.count_arrays(
+            t.buf, t.start, t.length, t.hash, reg_start, reg_n, out, shift, route, min_est
+        )
 
-    def _grow(self, word_len: int) -> None:
-        """Make room for one more word, or (first pass, over budget) switch to the sketch."""
+    def count_arrays(self, buf, start, length, hash_, reg_start, reg_n, out, shift, route, min_est) -> int:
+        """Count the tokens of the regions ``reg_start``/``reg_n`` (ids to ``out[i + shift]``).
+
+        Returns -1 when done, or (exact mode only) the token of the last region where the table
+        stopped because it would outgrow its budget (or the int32 ids).
+        """
+        begin = np.zeros(len(reg_start), dtype=np.int64)
+        reg = 0
+        while not _count(
+            buf, start, length, hash_, reg_start, reg_n, begin, reg,
+            self.part, self.nparts, route, self.mode, min_est, *self.arrays, self.sketch, out, shift,
+        ):  # fmt: skip
+            reg, stop = int(self.state[2]), int(self.state[3])
+            begin[reg] = stop
+            if not self._make_room(int(length[reg_start[reg] + stop]), bounded=self.mode == 0):
+                return stop
+        return -1
+
+    def uncount(self, ids: np.ndarray) -> None:
+        """Take back the counts of these ids (of this table): a region counted before its block was
+        found to need redoing."""
+        _uncount(self.w_count, ids, self.nparts)
+
+    def add_table(self, other: _Table) -> np.ndarray:
+        """Add ``other``'s words and counts (no bound: the pass is over); returns each of its words'
+        index here."""
+        alias = np.empty(other.n_words, dtype=np.int64)
+        at = 0
+        while at < other.n_words:
+            at = _merge(
+                *self.arrays, other.w_hash, other.w_off, other.w_len, other.w_count, other.arena,
+                at, other.n_words, alias,
+            )  # fmt: skip
+            if at < other.n_words:
+                self._make_room(int(other.w_len[at]), bounded=False)
+        return alias
+
+    def _make_room(self, word_len: int, bounded: bool) -> bool:
+        """Grow to take one more word; False (and no growth) when ``bounded`` and over the budget."""
         n, used = self.n_words, int(self.state[1])
         words, slots, arena = len(self.w_hash), len(self.slots), len(self.arena)
         if n >= words:
@@ -451,11 +599,10 @@ class _Partition:
             slots *= 2
         if used + word_len > arena:
             arena = max(2 * arena, used + word_len)
-        over = self.table_bytes(words, slots, arena) > self.budget
-        if (over or words * self.nparts > _MAX_IDS) and self.mode == 0:
-            self.switch_to_sketch()
-            return
-        if words * self.nparts > _MAX_IDS:
+        too_many_ids = words * self.nparts > _MAX_IDS
+        if bounded and (too_many_ids or self.table_bytes(words, slots, arena) > self.budget):
+            return False
+        if too_many_ids:
             raise CorpusError("the corpus has more than 2**31 distinct frequent words: too many to count")
         for name, size in (("w_hash", words), ("w_off", words), ("w_len", words), ("w_count", words)):
             getattr(self, name).resize(size, refcheck=False)  # realloc: the old array is not kept
@@ -463,27 +610,33 @@ class _Partition:
         if slots != len(self.slots):
             self.slots = np.empty(slots, dtype=np.int32)
             _rehash(self.w_hash, n, self.slots)
+        return True
 
-    def switch_to_sketch(self) -> None:
-        """Fold the exact counts into the sketch, free the table, count only in the sketch."""
+    def release(self) -> None:
+        """Free the table (its words were added elsewhere)."""
+        self._new_table(0)
+
+    def start_sketch(self) -> None:
+        """Count only in a fresh sketch from now on (its size: ``sketch_bytes``); the table is freed."""
         width = 1 << max(4, int(self.sketch_bytes // (2 * _SKETCH_ROWS)).bit_length() - 1)
         self.sketch = np.zeros((_SKETCH_ROWS, width), dtype=np.uint16)
-        _seed_sketch(self.w_hash, self.w_count, self.n_words, self.sketch)
         self._new_table(1 << 10)
-        self.mode, self.switched = 1, True
+        self.mode = 1
+
+    def seed_sketch(self, shards: list[_Table]) -> None:
+        """Add the exact counts of the words of this partition held in ``shards`` to the sketch."""
+        for shard in shards:
+            _seed_sketch(shard.w_hash, shard.w_count, shard.n_words, self.part, self.nparts, self.sketch)
 
     def start_filtered_pass(self) -> None:
         """Second pass: every word is in the sketch; count exactly those that may reach min_count."""
-        if self.mode == 0:
-            self.switch_to_sketch()
         self._new_table(1 << 10)
         self.mode = 2
 
-    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """(counts, text offsets, text lengths, provisional ids) of the words in the table."""
+    def entries(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(counts, text offsets, text lengths) of the words in the table, by local id."""
         n = self.n_words
-        ids = np.arange(n, dtype=np.int64) * self.nparts + self.part
-        return self.w_count[:n], self.w_off[:n], self.w_len[:n], ids
+        return self.w_count[:n], self.w_off[:n], self.w_len[:n]
 
 
 class _Tokens:
@@ -494,6 +647,8 @@ class _Tokens:
         self.reg_start = np.asarray(reg_start, dtype=np.int64)
         self.reg_n = np.asarray(reg_n, dtype=np.int64)
         self.n = int(self.reg_n.sum())
+        # where each region's tokens begin among the block's tokens, gaps between regions closed
+        self.reg_out = np.concatenate([[0], np.cumsum(self.reg_n)[:-1]]).astype(np.int64)
 
     @classmethod
     def empty_arrays(cls, size: int) -> tuple[np.ndarray, ...]:
@@ -506,70 +661,111 @@ class _Tokens:
         )
 
     def kept_ids(self, ids: np.ndarray) -> np.ndarray:
+        """The counted ids of block-indexed ``ids`` (-1: not counted), in token order."""
         parts = [ids[s : s + n] for s, n in zip(self.reg_start.tolist(), self.reg_n.tolist(), strict=True)]
         ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
         return ids[ids >= 0]
 
 
+class IdStore(Protocol):
+    """What :func:`count_words` hands each block's provisional ids to while the first pass is exact,
+    and in the second pass: :class:`skipgram.corpus._ProvisionalStore` keeps them for the encoding."""
+
+    def target(self, n: int) -> np.ndarray:
+        """An int32 array of at least ``n`` values for the next block's ids, in token order."""
+
+    def add_all(self, tokens: _Tokens) -> None:
+        """Every token of the block was counted; its ids are the first ``tokens.n`` of the target."""
+
+    def add(self, tokens: _Tokens, ids: np.ndarray) -> None:
+        """Block-indexed ids, -1 for a token the second pass's filter dropped."""
+
+    def end_of_file(self) -> None:
+        """A file (or a batch of whole sentences) ended, and with it its last sentence."""
+
+    def reset(self) -> None:
+        """The first pass stopped being exact: forget every id stored."""
+
+
 # --- token sources ----------------------------------------------------------------------------------
 
 
-def _file_token_blocks(corpus: reading.LineCorpus, run: _Runner) -> Iterator[tuple[_Tokens | None, bool]]:
-    """(tokens of a block, end of file) for each block of each file of a LineCorpus."""
-    nparts = run.nparts
+def _file_token_blocks(
+    corpus: reading.LineCorpus, run: _Runner, shards: _Counter | None
+) -> Iterator[tuple[_Tokens | None, bool]]:
+    """(tokens of a block, end of file) for each block of each file of a LineCorpus; while
+    ``shards`` is active, each worker also counts the region it split."""
     for path in corpus.paths:
         carry = 0  # a newline ended the last block: it precedes this block's first token
-        # each part is a view into one reused buffer: done with before the next is read (the side
-        # thread that stores a block's ids reads its token arrays, never its bytes)
+        # each part is a view into one reused buffer: done with before the next is read
         for part, consumed in reading._file_views(path):
             skip = 3 if consumed == 0 and part[:3] == b"\xef\xbb\xbf" else 0
-            run.start_block()
-            tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, nparts, run, carry)
+            fused = shards if shards is not None and shards.active else None
+            tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, run, carry, fused)
             carry = tokens.trailing_newline
             yield tokens, False
         yield None, True
 
 
-def _tokenize_part(part, skip, consumed, path, errors, nparts, run, carry) -> _Tokens:
+def _tokenize_part(part, skip, consumed, path, errors, run, carry, shards=None) -> _Tokens:
     buf = np.frombuffer(part, dtype=np.uint8)
     end = len(buf)
     # Ranges cut just after single-byte whitespace, so no token or character spans two ranges.
+    nranges = run.ranges
     cuts = [skip]
-    for k in range(1, nparts):
-        cuts.append(max(cuts[-1], int(_next_cut(buf, max(cuts[-1], skip + (end - skip) * k // nparts), end))))
+    for k in range(1, nranges):
+        cuts.append(
+            max(cuts[-1], int(_next_cut(buf, max(cuts[-1], skip + (end - skip) * k // nranges), end)))
+        )
     cuts.append(end)
     caps = [(b - a) // 2 + 1 for a, b in itertools.pairwise(cuts)]
     reg_start = np.concatenate([[0], np.cumsum(caps)[:-1]]).astype(np.int64)
     # Every token's newline flag is written by _tokenize, so stale flags of a reused set never survive.
     start, length, hash_, nl = run.token_arrays(int(sum(caps)))
     limit = reading._MAX_WORD_BYTES
+    out = None if shards is None else shards.target(int(sum(caps)))
 
-    def one(k: int) -> tuple[int, int, int, int]:
-        return _tokenize(buf, cuts[k], cuts[k + 1], limit, start, length, hash_, nl, int(reg_start[k]))
+    def one(k: int) -> tuple[int, int, int, int, int, int]:
+        n, status, where, trailing = _tokenize(
+            buf, cuts[k], cuts[k + 1], limit, start, length, hash_, nl, int(reg_start[k])
+        )
+        stop, table = -2, -1  # not counted
+        if out is not None and status == 0:  # count the range while its tokens are in this core's cache
+            stop, table = shards.count_region(buf, start, length, hash_, int(reg_start[k]), n, out)
+        return n, status, where, trailing, stop, table
 
-    results = run(one, range(nparts))
-    for _, status, where, _ in results:
+    results = run(one, range(nranges))
+    for _, status, where, _, _, _ in results:
+        if status == 0:
+            continue
+        if out is not None:  # take back the regions already counted: the block is redone or fails
+            for j, (nj, _, _, _, stop, table) in enumerate(results):
+                if stop != -2:
+                    counted = nj if stop == -1 else stop
+                    shards.uncount(table, out[reg_start[j] : reg_start[j] + counted])
         if status == 1:
             if errors == "replace":  # rare: redo the part with U+FFFD in place of bad bytes
                 fixed = bytes(part).decode("utf-8", "replace").encode("utf-8")
-                return _tokenize_part(fixed, skip, consumed, path, "strict", nparts, run, carry)
+                return _tokenize_part(fixed, skip, consumed, path, "strict", run, carry, shards)
             reading._raise_decode_error(path, bytes(part), consumed)
-        if status == 2:
-            reading._raise_long_word(path, consumed + where)
+        reading._raise_long_word(path, consumed + where)
     # A newline at the end of range k precedes the first token of the next range that has one.
-    for k, (n, _, _, trailing) in enumerate(results):
+    for k, (n, _, _, trailing, _, _) in enumerate(results):
         if n and carry:
             nl[reg_start[k]] = 1
         carry = trailing if n else (carry or trailing)
     tokens = _Tokens(buf, start, length, hash_, nl, reg_start, [r[0] for r in results])
     tokens.trailing_newline = carry
+    if out is not None:
+        tokens.stops = [r[4] for r in results]
+        for k in range(1, nranges):  # close the gaps between the ranges' ids
+            _move_down(out, int(reg_start[k]), int(tokens.reg_out[k]), int(tokens.reg_n[k]))
     return tokens
 
 
 def _list_token_blocks(sentences: Any, run: _Runner) -> Iterator[tuple[_Tokens | None, bool]]:
     """(tokens, True) per batch of a token-list corpus; every batch ends with whole sentences."""
     for words, lengths in reading._token_batches(sentences):
-        run.start_block()
         n = len(words)
         joined = "\0".join(words)
         data = joined.encode("utf-8", "surrogatepass")
@@ -584,72 +780,149 @@ def _list_token_blocks(sentences: Any, run: _Runner) -> Iterator[tuple[_Tokens |
         starts = np.zeros(len(lengths), dtype=np.int64)
         np.cumsum(np.asarray(lengths[:-1], dtype=np.int64), out=starts[1:])
         nl[starts] = 1
-        yield _Tokens(buf, start, length, hash_, nl, [0], [n]), True
+        # one region per worker, so that each shard counts a share of the batch
+        cuts = [n * k // run.ranges for k in range(run.ranges + 1)]
+        yield _Tokens(buf, start, length, hash_, nl, cuts[:-1], np.diff(cuts)), True
 
 
 # --- the counter ------------------------------------------------------------------------------------
 
 
 class _Runner:
-    """Runs a function over a few items, on threads when there are several workers.
+    """Runs a function over a few items, on threads when there are several workers; holds the
+    token and id arrays reused from block to block.
 
-    With several workers, the caller's per-block work (storing a block's ids) also runs on a side
-    thread (:meth:`after`), overlapped with the next block's tokenising and counting; so block k's
-    token and id arrays must survive until block k + 1 is counted: two sets, used in turn.
+    A block is cut into ``ranges`` (a few per worker) that the threads take as they come free, each
+    counting into its own table (:meth:`worker`): on a shared machine one thread is often slowed for
+    a while, and with one range per worker the other would wait for it at every block.
     """
 
     def __init__(self, workers: int) -> None:
         self.nparts = workers
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="skipgram-count") if workers > 1 else None
-        self.side = ThreadPoolExecutor(1, thread_name_prefix="skipgram-store") if workers > 1 else None
-        self._sets = 2 if workers > 1 else 1
-        self._block = 0
-        self._arrays: list[tuple[np.ndarray, ...] | None] = [None] * self._sets
-        self._ids = [np.empty(0, dtype=np.int32)] * self._sets
-        self._pending: collections.deque[Future] = collections.deque()
+        self.ranges = workers * _RANGES_PER_WORKER if workers > 1 else 1
+        self._local = threading.local()
+        numbers = itertools.count()
+
+        def name_thread() -> None:
+            self._local.index = next(numbers)  # one call per pool thread: 0 .. workers - 1
+
+        self.pool = (
+            ThreadPoolExecutor(workers, thread_name_prefix="skipgram-count", initializer=name_thread)
+            if workers > 1
+            else None
+        )
+        self._arrays: tuple[np.ndarray, ...] | None = None
+        self._ids = np.empty(0, dtype=np.int32)
 
     def __call__(self, fn: Callable, items) -> list:
         if self.pool is None:
             return [fn(i) for i in items]
         return list(self.pool.map(fn, items))
 
-    def start_block(self) -> None:
-        """The next block begins: it takes the other set (free since :meth:`after` returned)."""
-        self._block += 1
+    def worker(self) -> int:
+        """The index (0 .. workers - 1) of the calling pool thread; 0 without a pool."""
+        return getattr(self._local, "index", 0)
 
     def token_arrays(self, size: int) -> tuple[np.ndarray, ...]:
         """The token arrays of the current block."""
-        k = self._block % self._sets
-        if self._arrays[k] is None or len(self._arrays[k][0]) < size:
-            self._arrays[k] = _Tokens.empty_arrays(max(size, 1 << 10))
-        return self._arrays[k]
+        if self._arrays is None or len(self._arrays[0]) < size:
+            self._arrays = _Tokens.empty_arrays(max(size, 1 << 10))
+        return self._arrays
 
     def ids(self, size: int) -> np.ndarray:
-        """The id array of the current block."""
-        k = self._block % self._sets
-        if len(self._ids[k]) < size:
-            self._ids[k] = np.empty(size, dtype=np.int32)
-        return self._ids[k]
-
-    def after(self, fn: Callable, *args) -> None:
-        """Run ``fn(*args)`` after the previous calls; on the side thread, overlapped with the next
-        block, when there is one. Returns once every call but this one has finished."""
-        if self.side is None:
-            fn(*args)
-            return
-        self._pending.append(self.side.submit(fn, *args))
-        while len(self._pending) > 1:
-            self._pending.popleft().result()
-
-    def drain(self) -> None:
-        """Wait for every :meth:`after` call (raising the first error)."""
-        while self._pending:
-            self._pending.popleft().result()
+        """An id array of the current block."""
+        if len(self._ids) < size:
+            self._ids = np.empty(size, dtype=np.int32)
+        return self._ids
 
     def close(self) -> None:
-        for pool in (self.pool, self.side):
-            if pool is not None:
-                pool.shutdown(cancel_futures=True)
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+class _Counter:
+    """The tables of one count and the regime they are in.
+
+    Sharded (the first pass, while exact): worker ``k`` counts region ``k`` of each block in its own
+    table, so workers share nothing, and writes the ids straight to the store; a word seen by
+    several workers has one provisional id in each, which :class:`WordCounts` maps to one word.
+    Partitioned (once a shard outgrew its budget): the shards' counts are folded into one sketch per
+    hash partition and worker ``p`` counts the tokens of partition ``p`` of every region.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        budget: float,
+        sketch_bytes: int,
+        min_est: int,
+        run: _Runner,
+        store: IdStore | None,
+    ) -> None:
+        self.budget, self.sketch_bytes, self.min_est, self.run = budget, sketch_bytes, min_est, run
+        self.store = store
+        self.tables = [_Table(k, workers, budget, sketch_bytes) for k in range(workers)]
+        self.sharded = True
+
+    # what a tokenising worker calls for its region of a file block (while sharded)
+    @property
+    def active(self) -> bool:
+        return self.sharded
+
+    def target(self, n: int) -> np.ndarray:
+        """Where a block's ids go: the store's next ids (while exact), else a scratch array."""
+        return self.store.target(n) if self.store is not None else self.run.ids(n)
+
+    def count_region(self, buf, start, length, hash_, first: int, n: int, out: np.ndarray) -> tuple[int, int]:
+        """Count a range in the calling worker's table: (where it stopped or -1, the table)."""
+        k = self.run.worker()
+        reg_start, reg_n = np.array([first], dtype=np.int64), np.array([n], dtype=np.int64)
+        return self.tables[k].count_arrays(
+            buf, start, length, hash_, reg_start, reg_n, out, 0, False, self.min_est
+        ), k
+
+    def uncount(self, k: int, ids: np.ndarray) -> None:
+        self.tables[k].uncount(ids)
+
+    def count_shards(self, tokens: _Tokens, out: np.ndarray) -> list[int]:
+        """The workers count the regions in their own tables; ids to ``out`` in token order. Returns
+        where each region stopped (-1: done)."""
+
+        def one(k: int) -> int:
+            shift = int(tokens.reg_out[k] - tokens.reg_start[k])
+            table = self.tables[self.run.worker()]
+            return table.count(tokens, slice(k, k + 1), out, shift, False, self.min_est)
+
+        return self.run(one, range(len(tokens.reg_start)))
+
+    def count_partitions(self, tokens: _Tokens, ids: np.ndarray) -> None:
+        """Each worker counts its hash partition of every region; block-indexed ``ids``."""
+        self.run(
+            lambda p: self.tables[p].count(tokens, slice(None), ids, 0, True, self.min_est),
+            range(len(self.tables)),
+        )
+
+    def leave_shards(self, tokens: _Tokens, stops: list[int]) -> None:
+        """A shard reached its budget: fold every shard into the partitions' sketches, then count the
+        rest of this block (what the shards had not counted) there."""
+        shards, nparts = self.tables, len(self.tables)
+        self.tables = [_Table(p, nparts, self.budget, self.sketch_bytes) for p in range(nparts)]
+        for table in self.tables:
+            table.start_sketch()
+        self.run(lambda p: self.tables[p].seed_sketch(shards), range(nparts))
+        self.sharded = False
+        stop = np.asarray(stops, dtype=np.int64)
+        begin = np.where(stop >= 0, stop, tokens.reg_n)  # a region whose shard finished has no rest
+        rest = _Tokens(
+            tokens.buf,
+            tokens.start,
+            tokens.length,
+            tokens.hash,
+            tokens.nl,
+            tokens.reg_start + begin,
+            tokens.reg_n - begin,
+        )
+        self.count_partitions(rest, self.run.ids(len(tokens.hash)))
 
 
 class WordCounts:
@@ -662,43 +935,73 @@ class WordCounts:
     pruned : bool
         True when the memory bound was reached and the second, filtered pass ran: then only words
         that may reach ``min_count`` were counted (all of those exactly).
+    id_space : int
+        One more than the largest provisional id the count gave a token.
     """
 
-    def __init__(self, partitions: list[_Partition], raw_total: int, pruned: bool) -> None:
-        self._partitions = partitions
+    def __init__(self, tables: list[_Table], raw_total: int, pruned: bool) -> None:
         self.raw_total = raw_total
         self.pruned = pruned
-        self.id_space = max(1, max(p.n_words for p in partitions) * len(partitions))
+        self.nparts = len(tables)
+        self.id_space = max(1, max(t.n_words for t in tables) * self.nparts)
+        if pruned:  # partitions: each word in one table, keyed by its provisional id
+            self._tables = tables
+            self._aliases: list[np.ndarray] | None = None
+        else:  # shards: merged into the first, keyed by the index there
+            merged = tables[0]
+            self._aliases = [np.arange(merged.n_words, dtype=np.int64)]
+            for shard in tables[1:]:
+                self._aliases.append(merged.add_table(shard))
+                shard.release()
+            self._tables = [merged]
 
     @property
     def n_counted(self) -> int:
         """Distinct words held with an exact count."""
-        return sum(p.n_words for p in self._partitions)
+        return sum(t.n_words for t in self._tables)
+
+    def _keys(self, table: _Table) -> np.ndarray:
+        n = np.arange(table.n_words, dtype=np.int64)
+        return n if self._aliases is not None else n * table.nparts + table.part
 
     def frequent(self, threshold: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """(words, exact counts, provisional ids) of the counted words with ``count >= threshold``.
+        """(words, exact counts, keys) of the counted words with ``count >= threshold``; a key names
+        the word for :meth:`id_map`.
 
         With ``threshold <= 1`` (no pruning), every word of the corpus.
         """
         words: list[str] = []
-        counts, ids = [], []
-        for p in self._partitions:
-            count, off, length, prov = p.entries()
+        counts, keys = [], []
+        for t in self._tables:
+            count, off, length = t.entries()
             keep = np.flatnonzero(count >= threshold)
             if keep.size == 0:
                 continue
-            text = p.arena[: int(p.state[1])].tobytes()
+            text = t.arena[: int(t.state[1])].tobytes()
             for o, n in zip(off[keep].tolist(), length[keep].tolist(), strict=True):
                 words.append(text[o : o + n].decode("utf-8", "surrogatepass"))
             counts.append(count[keep])
-            ids.append(prov[keep])
+            keys.append(self._keys(t)[keep])
         if not words:
             return [], np.zeros(0, np.int64), np.zeros(0, np.int64)
-        return words, np.concatenate(counts), np.concatenate(ids)
+        return words, np.concatenate(counts), np.concatenate(keys)
+
+    def id_map(self, keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """int32 array over the provisional ids: the value of the word each id stands for (``values[i]``
+        for the word of ``keys[i]``, as :meth:`frequent` gave them), -1 for every other id."""
+        final = np.full(self.id_space, -1, dtype=np.int32)
+        if self._aliases is None:
+            final[keys] = values
+            return final
+        by_key = np.full(self._tables[0].n_words, -1, dtype=np.int32)
+        by_key[keys] = values
+        for k, alias in enumerate(self._aliases):
+            final[k :: self.nparts][: len(alias)] = by_key[alias]
+        return final
 
     def most_frequent(self) -> tuple[list[str], np.ndarray, np.ndarray]:
         """The single most frequent counted word (for messages when nothing reaches min_count)."""
-        best = max(self._partitions, key=lambda p: int(p.w_count[: p.n_words].max(initial=0)))
+        best = max(self._tables, key=lambda t: int(t.w_count[: t.n_words].max(initial=0)))
         top = int(best.w_count[: best.n_words].max(initial=0))
         return self.frequent(top) if top else ([], np.zeros(0, np.int64), np.zeros(0, np.int64))
 
@@ -709,8 +1012,7 @@ def count_words(
     min_count: int = 1,
     workers: int = 1,
     count_memory_mb: float | None = 256,
-    on_batch: Callable[[_Tokens, np.ndarray, bool, int], None] | None = None,
-    on_restart: Callable[[], None] | None = None,
+    store: IdStore | None = None,
 ) -> WordCounts:
     """Count the words of a corpus in bounded memory (see the module docstring for the guarantee).
 
@@ -724,55 +1026,54 @@ def count_words(
     count_memory_mb : float or None
         MiB for the exact tables of the first pass (the sketch takes half as much again once used);
         None: no bound, always one pass.
-    on_batch : callable, optional
-        ``on_batch(tokens, ids, end_of_file, pass_number)`` after each block, with the provisional
-        ids (-1: not counted), while the pass is still exact (used by :func:`skipgram.corpus.scan`).
-    on_restart : callable, optional
-        Called when the first pass stops being exact: what ``on_batch`` received is void.
+    store : IdStore, optional
+        Receives each block's provisional ids while the first pass is exact, and in the second pass
+        (used by :func:`skipgram.corpus.scan`); ``reset`` when the first pass stops being exact.
     """
     sentences = reading.as_sentences(sentences)
     budget = math.inf if count_memory_mb is None else count_memory_mb * 2**20 / workers
     sketch_bytes = 0 if count_memory_mb is None else int(count_memory_mb * 2**19 / workers)
-    parts = [_Partition(p, workers, budget, sketch_bytes) for p in range(workers)]
-    min_est = min(min_count, _SKETCH_CAP)
     run = _Runner(workers)
+    counter = _Counter(workers, budget, sketch_bytes, min(min_count, _SKETCH_CAP), run, store)
     try:
-        raw = _count_pass(sentences, parts, run, min_est, on_batch, on_restart, 1)
-        pruned = any(p.switched for p in parts)
+        raw = _count_pass(sentences, counter, run, store, 1)
+        pruned = not counter.sharded
         if pruned:
-            for p in parts:
-                p.start_filtered_pass()
-            _count_pass(sentences, parts, run, min_est, on_batch, None, 2)
+            for table in counter.tables:
+                table.start_filtered_pass()
+            _count_pass(sentences, counter, run, store, 2)
     finally:
         run.close()
-    return WordCounts(parts, raw, pruned)
+    return WordCounts(counter.tables, raw, pruned)
 
 
-def _count_partition(parts: list[_Partition], tokens: _Tokens, ids: np.ndarray, min_est: int, p: int) -> None:
-    parts[p].count(tokens, ids, min_est)
-
-
-def _count_pass(sentences, parts, run, min_est, on_batch, on_restart, pass_number) -> int:
+def _count_pass(sentences, counter: _Counter, run: _Runner, store: IdStore | None, pass_number: int) -> int:
     if isinstance(sentences, reading.LineCorpus):
-        blocks = _file_token_blocks(sentences, run)
+        blocks = _file_token_blocks(sentences, run, counter)
     else:
         blocks = _list_token_blocks(sentences, run)
     raw = 0
-    exact = True
+    keep = store is not None  # the ids of this pass go to the store
     for tokens, end_of_file in blocks:
         if tokens is None:
-            if on_batch is not None and exact:
-                run.after(on_batch, None, None, True, pass_number)
+            if keep:
+                store.end_of_file()
             continue
         raw += tokens.n
-        ids = run.ids(len(tokens.hash))
-        run(partial(_count_partition, parts, tokens, ids, min_est), range(len(parts)))
-        if exact and pass_number == 1 and any(p.switched for p in parts):
-            exact = False
-            run.drain()
-            if on_restart is not None:
-                on_restart()
-        if on_batch is not None and exact:
-            run.after(on_batch, tokens, ids, end_of_file, pass_number)
-    run.drain()
+        if counter.sharded:
+            stops = getattr(tokens, "stops", None)  # a file block was counted as it was split
+            if stops is None:
+                stops = counter.count_shards(tokens, counter.target(tokens.n))
+            if max(stops) >= 0:
+                counter.leave_shards(tokens, stops)
+                if keep:
+                    store.reset()
+                keep = False
+        else:
+            ids = run.ids(len(tokens.hash))
+            counter.count_partitions(tokens, ids)
+        if keep:
+            store.add_all(tokens) if counter.sharded else store.add(tokens, ids)
+        if end_of_file and keep:
+            store.end_of_file()
     return raw

@@ -302,6 +302,16 @@ def _raise_long_word(path: Path, offset: int) -> None:
     )
 
 
+def _plain_bytes(paths: list[Path]) -> int | None:
+    """The bytes of these files as read, when none is compressed (else None: unknown until read)."""
+    if any(path.suffix.lower() in _OPENERS for path in paths):
+        return None
+    try:
+        return sum(path.stat().st_size for path in paths)
+    except OSError:
+        return None
+
+
 def _open_binary(path: Path) -> BinaryIO:
     opener = _OPENERS.get(path.suffix.lower(), open)
     try:
