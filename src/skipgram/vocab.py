@@ -290,7 +290,7 @@ class Vocabulary:
         order = order[np.argsort(-counts[order], kind="stable")]
         if max_vocab_size is not None:
             order = order[:max_vocab_size]
-        vocab = cls([words[i] for i in order], counts[order], total)
+        vocab = cls([words[i] for i in order.tolist()], counts[order], total)
         logger.info(
             "vocabulary: %d words of %d distinct (min_count=%d), %d of %d tokens kept",
             len(vocab),
