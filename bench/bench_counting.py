@@ -231,10 +231,16 @@ def main() -> None:
                     f.write(" ".join(words) + "\n")
             ceiling_before = machine_ceiling()
             par: dict[str, list] = {"skipgram 1 worker": [], "skipgram 2 workers": [], "gensim": []}
+            pairs = []  # per repeat: the 1-vs-2 ratio, and the machine's ceiling measured right before
             for r in range(args.repeats):
+                ceiling_now = machine_ceiling(1)[0]
+                seconds = {}
                 for w in (1, 2) if r % 2 == 0 else (2, 1):
                     spec = {"engine": "skipgram", "path": str(big), "workers": w, "min_count": mc}
-                    par[f"skipgram {w} worker{'s' if w > 1 else ''}"].append(run_child(spec))
+                    result = run_child(spec)
+                    par[f"skipgram {w} worker{'s' if w > 1 else ''}"].append(result)
+                    seconds[w] = result["seconds"]
+                pairs.append({"ratio": seconds[1] / seconds[2], "ceiling": ceiling_now})
             par["gensim"].append(run_child({"engine": "gensim", "path": str(big), "min_count": mc}))
             median = {k: statistics.median(r["seconds"] for r in v) for k, v in par.items()}
             results["parallel"] = {
@@ -244,6 +250,10 @@ def main() -> None:
                 "speedup_2_vs_1": median["skipgram 1 worker"] / median["skipgram 2 workers"],
                 "skipgram_1_vs_gensim": median["gensim"] / median["skipgram 1 worker"],
                 "machine_ceiling_2_vs_1": {"before": ceiling_before, "after": machine_ceiling()},
+                "pairs": pairs,
+                "median_pair_ratio": statistics.median(q["ratio"] for q in pairs),
+                "median_pair_ceiling": statistics.median(q["ceiling"] for q in pairs),
+                "median_pair_efficiency": statistics.median(q["ratio"] / q["ceiling"] for q in pairs),
             }
     results["load_after"] = os.getloadavg()
     write_report(results, HERE / "results", args.name)
@@ -291,6 +301,15 @@ def write_report(results: dict, folder: Path, name: str) -> None:
             f"2 workers vs 1: **{p['speedup_2_vs_1']:.2f}×**; skipgram (1 worker) vs gensim's "
             f"build_vocab: **{p['skipgram_1_vs_gensim']:.2f}×**.",
         ]
+        if "pairs" in p:
+            each = ", ".join(f"{q['ratio']:.2f} ({q['ceiling']:.2f})" for q in p["pairs"])
+            lines += [
+                "",
+                "Each repeat, a 1-worker and a 2-worker run side by side, with the machine's 2-thread "
+                f"ceiling measured just before (in brackets): {each}. Median ratio "
+                f"**{p['median_pair_ratio']:.2f}×**, median ceiling {p['median_pair_ceiling']:.2f}×, "
+                f"median ratio / ceiling **{p['median_pair_efficiency']:.2f}**.",
+            ]
         ceiling = p.get("machine_ceiling_2_vs_1")
         if ceiling:
             both = ", ".join(f"{r:.2f}" for r in ceiling["before"] + ceiling["after"])

@@ -8,6 +8,7 @@ import itertools
 import lzma
 import random
 import re
+import threading
 from collections import Counter
 
 import numpy as np
@@ -349,3 +350,46 @@ def test_stored_ids_name_every_token_in_order(tmp_path, monkeypatch, workers, me
 
     with pytest.raises(RuntimeError, match="disk full"):
         counting.count_words(LineCorpus(path), workers=workers, count_memory_mb=None, store=Failing())
+
+
+def test_a_block_read_ahead_leaves_the_block_being_counted_intact(tmp_path, monkeypatch):
+    # The next part is read on a thread into the other buffer while the caller holds this one: each
+    # part must still read the same when the next has arrived, and together they must spell the file.
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", 50)
+    text = " ".join(f"w{i}" * (1 + i % 7) for i in range(2000)) + " " + "x" * 180 + " tail"
+    path = tmp_path / "c.txt"
+    path.write_text(text, encoding="utf-8")
+    held, parts = None, []
+    for part, consumed in reading._read_ahead(reading._file_views(path, buffers=2)):
+        if held is not None:
+            assert bytes(held[0]) == held[1]  # the previous part, after the next was read
+        held = (part, bytes(part))
+        parts.append((consumed, bytes(part)))
+    assert b"".join(p for _, p in parts).decode() == text
+    assert [c for c, _ in parts] == list(itertools.accumulate([0] + [len(p) for _, p in parts[:-1]]))
+
+
+def test_read_ahead_raises_in_order_and_stops_its_thread_when_closed():
+    def items():
+        yield from (1, 2, 3)
+        raise CorpusError("corpus file 'x': truncated")
+
+    got = []
+    with pytest.raises(CorpusError, match="truncated"):
+        for item in reading._read_ahead(items()):
+            got.append(item)
+    assert got == [1, 2, 3]
+
+    closed = []
+
+    def endless():
+        try:
+            yield from itertools.count()
+        finally:
+            closed.append(True)
+
+    ahead = reading._read_ahead(endless())
+    assert [next(ahead) for _ in range(5)] == [0, 1, 2, 3, 4]
+    ahead.close()
+    assert closed == [True]
+    assert not any(t.name == "skipgram-read" for t in threading.enumerate())

@@ -37,6 +37,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import threading
@@ -725,13 +726,20 @@ def _file_token_blocks(
     ``shards`` is active, each worker also counts the region it split."""
     for path in corpus.paths:
         carry = 0  # a newline ended the last block: it precedes this block's first token
-        # each part is a view into one reused buffer: done with before the next is read
-        for part, consumed in reading._file_views(path):
-            skip = 3 if consumed == 0 and part[:3] == b"\xef\xbb\xbf" else 0
-            fused = shards if shards is not None and shards.active else None
-            tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, run, carry, fused)
-            carry = tokens.trailing_newline
-            yield tokens, False
+        # Each part is a view into a reused buffer, done with before the one after the next is read.
+        # With several workers the next block is read on a thread while this one is counted (not
+        # with one worker: that one is single-threaded).
+        if run.nparts > 1:
+            views = reading._read_ahead(reading._file_views(path, buffers=2))
+        else:
+            views = reading._file_views(path)
+        with contextlib.closing(views):
+            for part, consumed in views:
+                skip = 3 if consumed == 0 and part[:3] == b"\xef\xbb\xbf" else 0
+                fused = shards if shards is not None and shards.active else None
+                tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, run, carry, fused)
+                carry = tokens.trailing_newline
+                yield tokens, False
         yield None, True
 
 
@@ -786,8 +794,10 @@ def _tokenize_part(part, skip, consumed, path, errors, run, carry, shards=None) 
     tokens.trailing_newline = carry
     if out is not None:
         tokens.stops = [r[4] for r in results]
-        for k in range(1, nranges):  # close the gaps between the ranges' ids
-            _move_down(out, int(reg_start[k]), int(tokens.reg_out[k]), int(tokens.reg_n[k]))
+        for k in range(1, nranges):  # close the gaps between the ranges' ids (numpy copes with overlap)
+            source, n = int(reg_start[k]), int(tokens.reg_n[k])
+            target = int(tokens.reg_out[k])
+            out[target : target + n] = out[source : source + n]
     return tokens
 
 

@@ -17,15 +17,19 @@ import bz2
 import gzip
 import lzma
 import os
+import queue
 import re
+import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TypeVar
 
 from ._params import constraints
 from ._validation import Options, validate_params
 from .errors import CorpusError, ParameterError
+
+T = TypeVar("T")
 
 __all__ = ["LineCorpus", "as_sentences"]
 
@@ -210,19 +214,23 @@ def _file_parts(path: Path) -> Iterator[tuple[bytes, int]]:
         yield bytes(part), consumed
 
 
-def _file_views(path: Path) -> Iterator[tuple[memoryview, int]]:
-    """As :func:`_file_parts`, but each part is a view into one buffer reused for the whole file: it
-    is valid only until the next part is asked for. Used by the counter, which is done with a block's
-    bytes before it asks for the next: no fresh block, no copies (they cost more than the read).
+def _file_views(path: Path, buffers: int = 1) -> Iterator[tuple[memoryview, int]]:
+    """As :func:`_file_parts`, but each part is a view into one of ``buffers`` buffers used in turn
+    for the whole file: it is valid only until ``buffers`` more parts are asked for. Used by the
+    counter, which is done with a block's bytes before it asks for the next (with 2 buffers, the next
+    part can be read while the caller works on this one: :func:`_read_ahead`). No fresh block, no
+    copies (they cost more than the read).
     """
     block_bytes = _BLOCK_BYTES
-    buffer = bytearray(2 * block_bytes)
+    slots = [bytearray(2 * block_bytes) for _ in range(buffers)]
+    slot = 0
+    buffer = slots[0]
     consumed = 0  # bytes of the (decompressed) stream before ``buffer``
     held = 0  # bytes at the front of ``buffer`` carried over from the last read (an unfinished word)
     with _open_binary(path) as handle:
         while True:
             if len(buffer) - held < block_bytes:  # a long word: make room (only the rare path copies)
-                buffer = bytearray(buffer[:held]) + bytearray(2 * block_bytes)
+                buffer = slots[slot] = bytearray(buffer[:held]) + bytearray(2 * block_bytes)
             view = memoryview(buffer)
             got = _readinto(handle, view[held : held + block_bytes], path)
             at_end = got == 0
@@ -241,9 +249,55 @@ def _file_views(path: Path) -> Iterator[tuple[memoryview, int]]:
             yield view[:cut], consumed
             consumed += cut
             held = total - cut
-            buffer[:held] = buffer[cut:total]
+            slot = (slot + 1) % buffers
+            following = slots[slot]
+            if len(following) < held + block_bytes:  # (never resized: a view of it may be alive)
+                following = slots[slot] = bytearray(held + 2 * block_bytes)
+            following[:held] = buffer[cut:total]
+            buffer = following
             if at_end:
                 return
+
+
+def _read_ahead(items: Generator[T, None, None]) -> Iterator[T]:
+    """``items``, each one made on a thread while the caller works on the one before.
+
+    The next item is asked for only once the caller asked for this one, so the producer never holds
+    more than two: with :func:`_file_views` on 2 buffers, a file is read while its last block is
+    counted. Errors reach the caller in order; closing this generator stops the thread.
+    """
+    requests: queue.SimpleQueue = queue.SimpleQueue()
+    answers: queue.SimpleQueue = queue.SimpleQueue()
+
+    def produce() -> None:
+        try:
+            while requests.get():
+                try:
+                    answers.put(("item", next(items)))
+                except StopIteration:
+                    answers.put(("end", None))
+                    return
+                except BaseException as exc:  # handed to the caller, raised there
+                    answers.put(("error", exc))
+                    return
+        finally:
+            items.close()
+
+    thread = threading.Thread(target=produce, name="skipgram-read", daemon=True)
+    thread.start()
+    requests.put(True)
+    try:
+        while True:
+            kind, value = answers.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            requests.put(True)  # the caller is done with the item before this one
+            yield value
+    finally:
+        requests.put(False)
+        thread.join()
 
 
 def _after_last_space(data: bytes | bytearray, end: int | None = None) -> int:
