@@ -251,8 +251,14 @@ def both(model, tmp_path_factory):
 
 
 def _same_pairs(ours, theirs, tol=1e-5):
-    assert [w for w, _ in ours] == [w for w, _ in theirs]
     np.testing.assert_allclose([s for _, s in ours], [s for _, s in theirs], atol=tol)
+    # The same words in the same order, except two whose scores tie within tol: the two libraries'
+    # float32 sums may break a tie either way (the model is trained on 2 threads, so ties vary by run).
+    score = dict(ours)
+    last = ours[-1][1] if ours else 0.0
+    for (word, _), (their_word, their_score) in zip(ours, theirs, strict=True):
+        if word != their_word:
+            assert abs(score.get(their_word, last) - their_score) <= tol, (ours, theirs)
 
 
 @pytest.mark.parametrize(
