@@ -393,3 +393,21 @@ def test_read_ahead_raises_in_order_and_stops_its_thread_when_closed():
     ahead.close()
     assert closed == [True]
     assert not any(t.name == "skipgram-read" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_fuzz_blocks_workers_and_bounds_never_change_the_scan(tmp_path, monkeypatch, seed):
+    # Shards, ranges taken by any thread, the switch to sketches mid-block, read-ahead and the store's
+    # reservation all depend on where blocks and ranges fall: none may change a count or an id.
+    rng = random.Random(seed)
+    monkeypatch.setattr(reading, "_BLOCK_BYTES", rng.choice([16, 61, 200, 1000, 1 << 16]))
+    sentences = mixed_corpus(seed, n_sentences=rng.randint(20, 500), noise=rng.random())
+    lines = [" ".join(s) for s in sentences]
+    path = tmp_path / "c.txt"
+    path.write_text("\n".join(lines) + rng.choice(["", "\n", "\n\n"]), encoding="utf-8")
+    min_count = rng.choice([1, 2, 3])
+    workers = rng.randint(1, 4)
+    memory = rng.choice([None, TINY, 0.05])
+    got = scan(path, min_count=min_count, workers=workers, count_memory_mb=memory)
+    assert_same_scan(got, scan([s for s in sentences if s], min_count=min_count, count_memory_mb=None))
+    assert dict(zip(got[0].words, got[0].counts.tolist(), strict=True)) == exact(sentences, min_count)
