@@ -64,8 +64,6 @@ _SKETCH_ROWS = 4
 _SKETCH_CAP = 65535  # uint16 cells saturate here; the filter compares against min(min_count, cap)
 # Provisional ids are int32: local_id * workers + partition must stay below 2**31.
 _MAX_IDS = 2**31 - 1
-# Bytes per distinct word in a table besides its text: hash 8, offset 8, length 4, count 8, slots ~8.
-_WORD_BYTES = 36
 # Ranges a block is cut into per worker (see _Runner).
 _RANGES_PER_WORKER = 4
 
@@ -736,7 +734,7 @@ def _file_token_blocks(
         with contextlib.closing(views):
             for part, consumed in views:
                 skip = 3 if consumed == 0 and part[:3] == b"\xef\xbb\xbf" else 0
-                fused = shards if shards is not None and shards.active else None
+                fused = shards if shards is not None and shards.sharded else None
                 tokens = _tokenize_part(part, skip, consumed, path, corpus.errors, run, carry, fused)
                 carry = tokens.trailing_newline
                 yield tokens, False
@@ -903,11 +901,7 @@ class _Counter:
         self.tables = [_Table(k, workers, budget, sketch_bytes) for k in range(workers)]
         self.sharded = True
 
-    # what a tokenising worker calls for its region of a file block (while sharded)
-    @property
-    def active(self) -> bool:
-        return self.sharded
-
+    # what a tokenising worker calls for its range of a file block (while sharded)
     def target(self, n: int) -> np.ndarray:
         """Where a block's ids go: the store's next ids (while exact), else a scratch array."""
         return self.store.target(n) if self.store is not None else self.run.ids(n)
